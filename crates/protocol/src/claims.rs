@@ -1,0 +1,453 @@
+//! Claim sets of the two JWTs Crosspass handles, and the claim rules that need no
+//! cryptography: the partner assertion (ID-JAG profile) and XYZ's access token
+//! (RFC 9068). Times are Unix seconds and the clock is always passed in.
+
+use crate::ids::{ClientId, TenantId};
+use crate::scope::ScopeSet;
+use serde::{Deserialize, Serialize};
+
+/// `typ` of a partner assertion (also accepted with the `application/` prefix).
+pub const ID_JAG_TYP: &str = "oauth-id-jag+jwt";
+/// `typ` of an XYZ access token (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+/// Longest lifetime (`exp - iat`) of an assertion.
+pub const MAX_ASSERTION_LIFETIME_SECS: i64 = 300;
+/// Clock skew tolerated between partner, XYZ and browser clocks.
+pub const DEFAULT_LEEWAY_SECS: i64 = 30;
+/// Longest `jti` accepted.
+pub const MAX_JTI_LEN: usize = 256;
+
+/// One failed claim rule. Each variant is one rule, so a test can break exactly one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimError {
+    /// A required claim is absent.
+    #[error("missing claim `{0}`")]
+    Missing(&'static str),
+    /// A claim is present but unusable (empty, too long).
+    #[error("invalid claim `{0}`")]
+    Invalid(&'static str),
+    /// `iss` is not the expected issuer.
+    #[error("unexpected issuer")]
+    WrongIssuer,
+    /// `aud` is neither the expected string nor a one-element array holding it.
+    #[error("unexpected audience")]
+    WrongAudience,
+    /// `client_id` is not the expected client.
+    #[error("client_id does not match")]
+    ClientIdMismatch,
+    /// `exp` is in the past.
+    #[error("token expired")]
+    Expired,
+    /// `exp - iat` exceeds the allowed lifetime.
+    #[error("token lifetime too long")]
+    LifetimeTooLong,
+    /// `iat` is in the future beyond the allowed skew.
+    #[error("token issued in the future")]
+    IssuedInFuture,
+    /// `nbf` is in the future beyond the allowed skew.
+    #[error("token not yet valid")]
+    NotYetValid,
+    /// The token lacks a scope the caller needs, or asks for more than is allowed.
+    #[error("scope not allowed")]
+    Scope,
+}
+
+/// `aud`: a string or an array of strings (RFC 7519 §4.1.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// `"aud": "x"`
+    One(String),
+    /// `"aud": ["x", …]`
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// True for `"expected"` or `["expected"]` — a token meant for several audiences is
+    /// refused, so it cannot be replayed from one of them to another.
+    pub fn is_exactly(&self, expected: &str) -> bool {
+        match self {
+            Audience::One(a) => a == expected,
+            Audience::Many(v) => matches!(v.as_slice(), [a] if a == expected),
+        }
+    }
+}
+
+/// Claims of a partner assertion in the ID-JAG profile.
+///
+/// Every field is optional here so that a missing claim is reported as its own rule
+/// ([`ClaimError::Missing`]) rather than as a parse failure. Wrong JSON types
+/// (a string or float `exp`, a numeric `sub`) and duplicate members are parse failures.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssertionClaims {
+    /// The partner's issuer string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The partner's own user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// XYZ's issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// The registered client the assertion is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Single-use identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    /// Issued at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Expires at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// Not before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Requested scopes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ScopeSet>,
+}
+
+impl AssertionClaims {
+    /// `iss`, present and non-empty.
+    pub fn issuer(&self) -> Result<&str, ClaimError> {
+        non_empty(self.iss.as_deref(), "iss")
+    }
+
+    /// `sub`, present and non-empty.
+    pub fn subject(&self) -> Result<&str, ClaimError> {
+        non_empty(self.sub.as_deref(), "sub")
+    }
+
+    /// `aud` is exactly `expected`.
+    pub fn check_audience(&self, expected: &str) -> Result<(), ClaimError> {
+        match &self.aud {
+            None => Err(ClaimError::Missing("aud")),
+            Some(aud) if aud.is_exactly(expected) => Ok(()),
+            Some(_) => Err(ClaimError::WrongAudience),
+        }
+    }
+
+    /// `client_id` is exactly `expected`.
+    pub fn check_client_id(&self, expected: &ClientId) -> Result<(), ClaimError> {
+        match self.client_id.as_deref() {
+            None => Err(ClaimError::Missing("client_id")),
+            Some(c) if c == expected.as_str() => Ok(()),
+            Some(_) => Err(ClaimError::ClientIdMismatch),
+        }
+    }
+
+    /// `exp` in the future, `exp - iat` at most [`MAX_ASSERTION_LIFETIME_SECS`], `iat`
+    /// (and `nbf`, if present) not in the future beyond `leeway`.
+    pub fn check_times(&self, now: i64, leeway: i64) -> Result<(), ClaimError> {
+        let exp = self.exp.ok_or(ClaimError::Missing("exp"))?;
+        let iat = self.iat.ok_or(ClaimError::Missing("iat"))?;
+        if exp <= now.saturating_sub(leeway) {
+            return Err(ClaimError::Expired);
+        }
+        if exp.saturating_sub(iat) > MAX_ASSERTION_LIFETIME_SECS {
+            return Err(ClaimError::LifetimeTooLong);
+        }
+        if iat > now.saturating_add(leeway) {
+            return Err(ClaimError::IssuedInFuture);
+        }
+        if self.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
+            return Err(ClaimError::NotYetValid);
+        }
+        Ok(())
+    }
+
+    /// `jti`, present, non-empty and at most [`MAX_JTI_LEN`] bytes.
+    pub fn jti(&self) -> Result<&str, ClaimError> {
+        let jti = non_empty(self.jti.as_deref(), "jti")?;
+        if jti.len() > MAX_JTI_LEN {
+            return Err(ClaimError::Invalid("jti"));
+        }
+        Ok(jti)
+    }
+
+    /// The requested scope (the whole `allowed` set when none is named), refused when it
+    /// is wider than `allowed`.
+    pub fn granted_scope(&self, allowed: &ScopeSet) -> Result<ScopeSet, ClaimError> {
+        match &self.scope {
+            None => Ok(allowed.clone()),
+            Some(s) if s.is_empty() => Err(ClaimError::Invalid("scope")),
+            Some(s) if s.is_subset(allowed) => Ok(s.clone()),
+            Some(_) => Err(ClaimError::Scope),
+        }
+    }
+}
+
+fn non_empty<'a>(v: Option<&'a str>, name: &'static str) -> Result<&'a str, ClaimError> {
+    match v {
+        None => Err(ClaimError::Missing(name)),
+        Some("") => Err(ClaimError::Invalid(name)),
+        Some(s) => Ok(s),
+    }
+}
+
+/// Claims of an XYZ access token (RFC 9068 §2.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    /// XYZ's issuer.
+    pub iss: String,
+    /// The XYZ user id (opaque, never the partner's id).
+    pub sub: String,
+    /// The API the token is for.
+    pub aud: Audience,
+    /// The client the token was issued to.
+    pub client_id: ClientId,
+    /// The tenant that client belongs to.
+    pub tenant: TenantId,
+    /// Granted scopes.
+    pub scope: ScopeSet,
+    /// Unique id.
+    pub jti: String,
+    /// Issued at.
+    pub iat: i64,
+    /// Expires at.
+    pub exp: i64,
+}
+
+/// What a holder of an access token expects it to be bound to.
+#[derive(Clone, Debug)]
+pub struct AccessTokenExpectations<'a> {
+    /// XYZ's issuer.
+    pub issuer: &'a str,
+    /// The API audience.
+    pub audience: &'a str,
+    /// The client it must have been issued to, when the holder knows it.
+    pub client_id: Option<&'a ClientId>,
+    /// Scopes it must carry.
+    pub required_scope: Option<&'a ScopeSet>,
+}
+
+impl AccessTokenClaims {
+    /// Checks issuer, audience, client, scope and expiry in that order. A token must
+    /// still be valid `min_remaining` seconds from `now` (the hub asks for 30 so that it
+    /// never hands out a token about to die in flight).
+    pub fn check(
+        &self,
+        expect: &AccessTokenExpectations<'_>,
+        now: i64,
+        min_remaining: i64,
+    ) -> Result<(), ClaimError> {
+        if self.iss != expect.issuer {
+            return Err(ClaimError::WrongIssuer);
+        }
+        if !self.aud.is_exactly(expect.audience) {
+            return Err(ClaimError::WrongAudience);
+        }
+        if expect.client_id.is_some_and(|c| *c != self.client_id) {
+            return Err(ClaimError::ClientIdMismatch);
+        }
+        if expect
+            .required_scope
+            .is_some_and(|s| !s.is_subset(&self.scope))
+        {
+            return Err(ClaimError::Scope);
+        }
+        if self.exp <= now.saturating_add(min_remaining) {
+            return Err(ClaimError::Expired);
+        }
+        if self.iat > now.saturating_add(DEFAULT_LEEWAY_SECS) {
+            return Err(ClaimError::IssuedInFuture);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn assertion() -> AssertionClaims {
+        AssertionClaims {
+            iss: Some("https://abc.example".into()),
+            sub: Some("user-1".into()),
+            aud: Some(Audience::One("https://sso.xyz".into())),
+            client_id: Some("abc".into()),
+            jti: Some("j1".into()),
+            iat: Some(NOW - 10),
+            exp: Some(NOW + 120),
+            nbf: None,
+            scope: Some(ScopeSet::parse("form.read").unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_good_assertion_passes_every_rule() {
+        let a = assertion();
+        assert_eq!(a.issuer(), Ok("https://abc.example"));
+        assert_eq!(a.subject(), Ok("user-1"));
+        a.check_audience("https://sso.xyz").unwrap();
+        a.check_client_id(&ClientId::new("abc").unwrap()).unwrap();
+        a.check_times(NOW, DEFAULT_LEEWAY_SECS).unwrap();
+        assert_eq!(a.jti(), Ok("j1"));
+        let allowed = ScopeSet::parse("form.read form.write").unwrap();
+        assert_eq!(a.granted_scope(&allowed).unwrap().to_string(), "form.read");
+    }
+
+    #[test]
+    fn each_rule_fails_alone() {
+        let abc = ClientId::new("abc").unwrap();
+        let mut a = assertion();
+        a.aud = Some(Audience::One("https://other".into()));
+        assert_eq!(
+            a.check_audience("https://sso.xyz"),
+            Err(ClaimError::WrongAudience)
+        );
+        a.aud = Some(Audience::Many(vec![
+            "https://sso.xyz".into(),
+            "https://other".into(),
+        ]));
+        assert_eq!(
+            a.check_audience("https://sso.xyz"),
+            Err(ClaimError::WrongAudience)
+        );
+        a.aud = Some(Audience::Many(vec!["https://sso.xyz".into()]));
+        assert_eq!(a.check_audience("https://sso.xyz"), Ok(()));
+        a.aud = None;
+        assert_eq!(
+            a.check_audience("https://sso.xyz"),
+            Err(ClaimError::Missing("aud"))
+        );
+
+        let mut a = assertion();
+        a.client_id = Some("def".into());
+        assert_eq!(a.check_client_id(&abc), Err(ClaimError::ClientIdMismatch));
+
+        let mut a = assertion();
+        a.exp = Some(NOW - DEFAULT_LEEWAY_SECS);
+        a.iat = Some(NOW - 100);
+        assert_eq!(
+            a.check_times(NOW, DEFAULT_LEEWAY_SECS),
+            Err(ClaimError::Expired)
+        );
+
+        let mut a = assertion();
+        a.iat = Some(NOW);
+        a.exp = Some(NOW + MAX_ASSERTION_LIFETIME_SECS + 1);
+        assert_eq!(
+            a.check_times(NOW, DEFAULT_LEEWAY_SECS),
+            Err(ClaimError::LifetimeTooLong)
+        );
+
+        let mut a = assertion();
+        a.iat = Some(NOW + DEFAULT_LEEWAY_SECS + 1);
+        a.exp = Some(NOW + 200);
+        assert_eq!(
+            a.check_times(NOW, DEFAULT_LEEWAY_SECS),
+            Err(ClaimError::IssuedInFuture)
+        );
+
+        let mut a = assertion();
+        a.nbf = Some(NOW + 100);
+        assert_eq!(
+            a.check_times(NOW, DEFAULT_LEEWAY_SECS),
+            Err(ClaimError::NotYetValid)
+        );
+
+        let mut a = assertion();
+        a.jti = None;
+        assert_eq!(a.jti(), Err(ClaimError::Missing("jti")));
+        a.jti = Some("x".repeat(MAX_JTI_LEN + 1));
+        assert_eq!(a.jti(), Err(ClaimError::Invalid("jti")));
+
+        let mut a = assertion();
+        a.scope = Some(ScopeSet::parse("form.read admin").unwrap());
+        let allowed = ScopeSet::parse("form.read form.write").unwrap();
+        assert_eq!(a.granted_scope(&allowed), Err(ClaimError::Scope));
+        a.scope = None;
+        assert_eq!(a.granted_scope(&allowed), Ok(allowed.clone()));
+
+        let mut a = assertion();
+        a.exp = None;
+        assert_eq!(a.check_times(NOW, 0), Err(ClaimError::Missing("exp")));
+        let mut a = assertion();
+        a.iss = Some(String::new());
+        assert_eq!(a.issuer(), Err(ClaimError::Invalid("iss")));
+    }
+
+    #[test]
+    fn wrong_json_types_and_duplicates_do_not_parse() {
+        for bad in [
+            r#"{"exp":"1800000000"}"#,
+            r#"{"exp":1800000000.5}"#,
+            r#"{"iat":1e9}"#,
+            r#"{"sub":42}"#,
+            r#"{"aud":[1]}"#,
+            r#"{"scope":["form.read"]}"#,
+            r#"{"exp":1,"exp":2}"#,
+            r#"{"iss":"a","iss":"b"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<AssertionClaims>(bad).is_err(),
+                "{bad}"
+            );
+        }
+        let extra: AssertionClaims =
+            serde_json::from_str(r#"{"sub":"u","email":"u@abc.example"}"#).unwrap();
+        assert_eq!(extra.sub.as_deref(), Some("u"));
+    }
+
+    fn access() -> AccessTokenClaims {
+        AccessTokenClaims {
+            iss: "https://sso.xyz".into(),
+            sub: "u_1".into(),
+            aud: Audience::One("https://sso.xyz/api".into()),
+            client_id: ClientId::new("abc").unwrap(),
+            tenant: TenantId::new("abc-corp").unwrap(),
+            scope: ScopeSet::parse("form.read form.write").unwrap(),
+            jti: "t1".into(),
+            iat: NOW,
+            exp: NOW + 600,
+        }
+    }
+
+    #[test]
+    fn access_token_binding() {
+        let abc = ClientId::new("abc").unwrap();
+        let def = ClientId::new("def").unwrap();
+        let read = ScopeSet::parse("form.read").unwrap();
+        let admin = ScopeSet::parse("admin").unwrap();
+        let expect = AccessTokenExpectations {
+            issuer: "https://sso.xyz",
+            audience: "https://sso.xyz/api",
+            client_id: Some(&abc),
+            required_scope: Some(&read),
+        };
+        let t = access();
+        t.check(&expect, NOW, 30).unwrap();
+        assert_eq!(t.check(&expect, NOW + 571, 30), Err(ClaimError::Expired));
+        let e = AccessTokenExpectations {
+            issuer: "https://evil",
+            ..expect.clone()
+        };
+        assert_eq!(t.check(&e, NOW, 30), Err(ClaimError::WrongIssuer));
+        let e = AccessTokenExpectations {
+            audience: "https://other/api",
+            ..expect.clone()
+        };
+        assert_eq!(t.check(&e, NOW, 30), Err(ClaimError::WrongAudience));
+        let e = AccessTokenExpectations {
+            client_id: Some(&def),
+            ..expect.clone()
+        };
+        assert_eq!(t.check(&e, NOW, 30), Err(ClaimError::ClientIdMismatch));
+        let e = AccessTokenExpectations {
+            required_scope: Some(&admin),
+            ..expect.clone()
+        };
+        assert_eq!(t.check(&e, NOW, 30), Err(ClaimError::Scope));
+        let mut future = access();
+        future.iat = NOW + 100;
+        assert_eq!(
+            future.check(&expect, NOW, 30),
+            Err(ClaimError::IssuedInFuture)
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! Stable error codes seen unchanged by Rust and JavaScript callers.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident => $code:literal,)*) => {
+        /// A stable string code carried by every error the hub and SDK report.
+        ///
+        /// The strings never change once published: JavaScript code switches on them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum ErrorCode {
+            $($(#[$doc])* #[serde(rename = $code)] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order (used to generate the TypeScript union).
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code's wire string, e.g. `"login_required"`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// Looks a wire string up; `None` for anything not in [`ErrorCode::ALL`].
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// No stored token satisfies the request; the caller must sign in.
+    LoginRequired => "login_required",
+    /// Unpartitioned storage needs a user gesture or consent first.
+    ConsentRequired => "consent_required",
+    /// The caller's origin is not registered for this client.
+    OriginNotAllowed => "origin_not_allowed",
+    /// The message or its parameters are malformed.
+    InvalidRequest => "invalid_request",
+    /// The envelope names a protocol version this side does not speak.
+    UnsupportedVersion => "unsupported_version",
+    /// The other side did not answer in time.
+    Timeout => "timeout",
+    /// No storage is usable for this operation.
+    StorageUnavailable => "storage_unavailable",
+    /// The authorization server rejected the assertion.
+    InvalidGrant => "invalid_grant",
+    /// The requested scope exceeds what the client may have.
+    InvalidScope => "invalid_scope",
+    /// An access token failed its checks.
+    InvalidToken => "invalid_token",
+    /// The browser blocked the first-party popup.
+    PopupBlocked => "popup_blocked",
+    /// The server could not be reached.
+    NetworkError => "network_error",
+    /// The server failed in a way the caller cannot fix.
+    ServerError => "server_error",
+    /// The connection was destroyed; create a new one.
+    Destroyed => "destroyed",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as it travels in an RPC reply: a stable code and a human-readable message.
+///
+/// Messages never contain tokens or assertions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RpcError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A short explanation for developers.
+    pub message: String,
+}
+
+impl RpcError {
+    /// Builds an error from a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RpcError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for RpcError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), *code);
+        }
+        assert_eq!(ErrorCode::from_code("LOGIN_REQUIRED"), None);
+    }
+
+    #[test]
+    fn rpc_error_rejects_unknown_codes_and_fields() {
+        assert!(serde_json::from_str::<RpcError>(r#"{"code":"nope","message":""}"#).is_err());
+        assert!(
+            serde_json::from_str::<RpcError>(r#"{"code":"timeout","message":"","extra":1}"#)
+                .is_err()
+        );
+    }
+}

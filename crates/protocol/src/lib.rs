@@ -1,0 +1,26 @@
+//! Wire types, origins, scopes, claim sets and validation rules shared by the
+//! Crosspass hub, SDK and server.
+//!
+//! This crate has no I/O and no browser bindings, so it builds for native targets and
+//! for `wasm32-unknown-unknown` alike. Cryptography sits behind the `jws` feature so
+//! that browser bundles, which never verify signatures, do not carry it.
+#![deny(missing_docs)]
+#![warn(clippy::indexing_slicing)]
+
+pub mod claims;
+pub mod error;
+pub mod ids;
+pub mod jose;
+pub mod origin;
+pub mod rpc;
+pub mod scope;
+pub mod secret;
+
+#[cfg(feature = "jws")]
+pub mod jws;
+
+pub use error::{ErrorCode, RpcError};
+pub use ids::{ClientId, IdError, TenantId};
+pub use origin::{Origin, OriginAllowlist, OriginError, OriginPattern};
+pub use scope::{Scope, ScopeError, ScopeSet};
+pub use secret::{AccessToken, Assertion};
