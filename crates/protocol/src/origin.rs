@@ -107,8 +107,12 @@ impl Origin {
             .host_str()
             .ok_or(OriginError::Syntax("no host"))?
             .to_owned();
-        if host.is_empty() {
-            return Err(OriginError::Syntax("empty host"));
+        // Registrations hold plain LDH, IPv4 or IPv6 hosts only, so that every accepted
+        // origin is also accepted by `parse_serialized`.
+        if !is_canonical_host(&host) {
+            return Err(OriginError::Syntax(
+                "host is not a plain DNS name or IP address",
+            ));
         }
         Ok(Self::from_parts(scheme, host, url.port()))
     }
@@ -155,6 +159,7 @@ impl Origin {
         })
     }
 
+    #[cfg(feature = "url")]
     fn from_parts(scheme: Scheme, host: String, port: Option<u16>) -> Self {
         let port = port.filter(|p| *p != scheme.default_port());
         Self { scheme, host, port }
@@ -239,6 +244,12 @@ fn is_canonical_host(host: &str) -> bool {
     if host.is_empty() || host.len() > 253 {
         return false;
     }
+    // The URL standard reads a host whose last label is numeric as IPv4 ("http://0" is
+    // "http://0.0.0.0"), so such a host is canonical only as a plain dotted quad.
+    let last = host.rsplit('.').next().unwrap_or_default();
+    if last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") {
+        return is_dotted_quad(host);
+    }
     host.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
@@ -248,6 +259,18 @@ fn is_canonical_host(host: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     })
+}
+
+fn is_dotted_quad(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (p.len() == 1 || !p.starts_with('0'))
+                && p.parse::<u8>().is_ok()
+        })
 }
 
 impl fmt::Display for Origin {
@@ -474,6 +497,11 @@ mod tests {
             ("https://", NotCanonical),
             ("https://-a.com", NotCanonical),
             ("https://a..com", NotCanonical),
+            ("http://0", NotCanonical),
+            ("http://1.2.3", NotCanonical),
+            ("http://127.0.0.01", NotCanonical),
+            ("http://0x7f.0.0.1", NotCanonical),
+            ("http://a.0x1", NotCanonical),
         ] {
             assert_eq!(Origin::parse_serialized(input), Err(want), "{input}");
         }
