@@ -1,1 +1,47 @@
-//! placeholder
+//! The Crosspass hub: the wasm module of XYZ's hub page (`/hub?client_id=…`), framed
+//! by partner pages. It keeps XYZ tokens in XYZ's own storage, answers RPC only from
+//! the client's registered origins over a private `MessagePort`, redeems partner
+//! assertions at the token endpoint, and climbs the storage ladder on request.
+//!
+//! The page carries its configuration in `<script type="application/json"
+//! id="hub-config">`; `hub.js` imports this module and calls [`start`] (or
+//! [`start_popup`] on `/hub/popup`).
+#![deny(missing_docs)]
+#![warn(clippy::indexing_slicing)]
+
+pub mod config;
+pub mod error;
+mod hub;
+pub mod js;
+pub mod ladder;
+pub mod popup;
+pub mod store;
+pub mod token;
+
+pub use config::HubConfig;
+pub use error::HubError;
+pub use hub::Hub;
+
+use wasm_bindgen::prelude::*;
+
+fn read_config() -> Result<HubConfig, JsValue> {
+    let text = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(config::CONFIG_ELEMENT_ID))
+        .and_then(|e| e.text_content())
+        .ok_or("the hub page has no configuration")?;
+    HubConfig::from_json(&text)
+        .map_err(|e| JsValue::from_str(&format!("invalid hub configuration: {e}")))
+}
+
+/// Starts the hub on the hub page.
+#[wasm_bindgen]
+pub async fn start() -> Result<(), JsValue> {
+    Hub::start(read_config()?).await.map(|_| ())
+}
+
+/// Starts the first-party popup on `/hub/popup`.
+#[wasm_bindgen(js_name = startPopup)]
+pub fn start_popup() -> Result<(), JsValue> {
+    popup::start(read_config()?)
+}

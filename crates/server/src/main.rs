@@ -1,1 +1,340 @@
-fn main() {}
+//! `crosspass`: run XYZ's server and manage its partner registry, keys and forms.
+
+use clap::{Args, Parser, Subcommand};
+use crosspass_protocol::jws::Jwks;
+use crosspass_protocol::{ClientId, TenantId};
+use crosspass_server::db::{is_unique_violation, Db};
+use crosspass_server::registry::PartnerInput;
+use crosspass_server::util::now;
+use crosspass_server::{keys, Config, Server};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "crosspass",
+    version,
+    about = "XYZ's Crosspass server and admin tool"
+)]
+struct Cli {
+    /// TOML config file; CROSSPASS_* environment variables override it.
+    #[arg(long, global = true, env = "CROSSPASS_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server until SIGINT or SIGTERM.
+    Serve,
+    /// Manage partner clients.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Manage XYZ's signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage per-tenant form schemas.
+    #[command(subcommand)]
+    Form(FormCommand),
+    /// Manage XYZ users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum PartnerCommand {
+    /// Register a partner client.
+    Add(AddPartner),
+    /// List partner clients.
+    List,
+    /// Print one partner as JSON.
+    Show {
+        /// Client id.
+        client_id: String,
+    },
+    /// Remove a partner client.
+    Remove {
+        /// Client id.
+        client_id: String,
+    },
+    /// Replace a partner's pinned public keys.
+    RotateKey {
+        /// Client id.
+        client_id: String,
+        /// JWKS file (or `-` for stdin) with the new public keys.
+        #[arg(long)]
+        jwks: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct AddPartner {
+    /// Client id, e.g. `abc`.
+    #[arg(long)]
+    client_id: String,
+    /// Tenant the client belongs to.
+    #[arg(long)]
+    tenant: String,
+    /// `iss` of the partner's assertions.
+    #[arg(long)]
+    issuer: String,
+    /// JWKS file (or `-` for stdin) with the partner's public keys (Ed25519 or P-256).
+    #[arg(long)]
+    jwks: PathBuf,
+    /// An exact origin of a partner site; repeat for several.
+    #[arg(long = "origin", required = true)]
+    origins: Vec<String>,
+    /// Scopes the client may be granted.
+    #[arg(long, default_value = "form.read form.write")]
+    scopes: String,
+    /// Access-token lifetime in seconds (default: the config's).
+    #[arg(long)]
+    token_lifetime: Option<i64>,
+    /// Create XYZ users just in time at first sign-in.
+    #[arg(long)]
+    jit_users: bool,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new signing key; older ones stay published until their tokens expire.
+    Rotate,
+    /// Print the published JWKS.
+    List,
+}
+
+#[derive(Subcommand)]
+enum FormCommand {
+    /// Validate and store the form schema of a tenant.
+    Set {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: String,
+        /// Schema JSON file (or `-` for stdin).
+        file: PathBuf,
+    },
+    /// Print the form schema of a tenant.
+    Show {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create (or find) the XYZ user for a partner user; prints its id.
+    Provision {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: String,
+        /// The partner's own user id.
+        external_id: String,
+    },
+}
+
+fn read_input(path: &Path) -> Result<String, String> {
+    if path == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| format!("stdin: {e}"))
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, String> {
+    serde_json::to_string_pretty(value).map_err(|e| e.to_string())
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    if let Command::Serve = cli.command {
+        return serve(config).await;
+    }
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = admin(&config, &db, cli.command).await;
+    db.close().await;
+    result
+}
+
+async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String> {
+    let err = |e: crosspass_server::db::DbError| e.to_string();
+    match command {
+        Command::Serve => Ok(()),
+        Command::Partner(PartnerCommand::Add(a)) => {
+            let partner = PartnerInput {
+                client_id: a.client_id,
+                tenant: a.tenant,
+                issuer: a.issuer,
+                jwks: read_input(&a.jwks)?,
+                origins: a.origins,
+                scopes: a.scopes,
+                token_lifetime_secs: a.token_lifetime.unwrap_or(config.token_lifetime_secs),
+                jit_users: a.jit_users,
+            }
+            .validate()
+            .map_err(|e| e.to_string())?;
+            db.insert_partner(&partner, now()).await.map_err(|e| {
+                if is_unique_violation(&e) {
+                    "a partner with this client id or issuer already exists".to_owned()
+                } else {
+                    e.to_string()
+                }
+            })?;
+            println!("{}", to_json(&partner.view())?);
+            Ok(())
+        }
+        Command::Partner(PartnerCommand::List) => {
+            for p in db.partners().await.map_err(err)? {
+                let origins: Vec<String> = p
+                    .origins
+                    .entries()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    p.client_id,
+                    p.tenant,
+                    p.issuer,
+                    origins.join(",")
+                );
+            }
+            Ok(())
+        }
+        Command::Partner(PartnerCommand::Show { client_id }) => {
+            let p = db
+                .partner(&client_id)
+                .await
+                .map_err(err)?
+                .ok_or("no such partner")?;
+            println!("{}", to_json(&p.view())?);
+            Ok(())
+        }
+        Command::Partner(PartnerCommand::Remove { client_id }) => {
+            let id = ClientId::new(client_id).map_err(|e| e.to_string())?;
+            if !db.remove_partner(&id).await.map_err(err)? {
+                return Err("no such partner".into());
+            }
+            println!("removed {id}");
+            Ok(())
+        }
+        Command::Partner(PartnerCommand::RotateKey { client_id, jwks }) => {
+            let id = ClientId::new(client_id).map_err(|e| e.to_string())?;
+            let jwks = Jwks::parse(&read_input(&jwks)?).map_err(|e| format!("jwks: {e}"))?;
+            if !db.set_partner_jwks(&id, &jwks, now()).await.map_err(err)? {
+                return Err("no such partner".into());
+            }
+            println!("{}", to_json(&jwks.to_json())?);
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let key = keys::rotate(db, config.clock_skew_secs)
+                .await
+                .map_err(err)?;
+            println!("new signing key {}", key.kid());
+            Ok(())
+        }
+        Command::Keys(KeysCommand::List) => {
+            let set = keys::KeyStore::load(db).await.map_err(err)?;
+            println!("{}", to_json(&set.get().public.to_json())?);
+            Ok(())
+        }
+        Command::Form(FormCommand::Set { tenant, file }) => {
+            let tenant = TenantId::new(tenant).map_err(|e| e.to_string())?;
+            let text = read_input(&file)?;
+            crosspass_server::api::set_form(db, &tenant, &text)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("form of tenant {tenant} stored");
+            Ok(())
+        }
+        Command::Form(FormCommand::Show { tenant }) => {
+            let tenant = TenantId::new(tenant).map_err(|e| e.to_string())?;
+            let form = crosspass_server::api::get_form(db, &tenant)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}", to_json(&form)?);
+            Ok(())
+        }
+        Command::User(UserCommand::Provision {
+            tenant,
+            external_id,
+        }) => {
+            let tenant = TenantId::new(tenant).map_err(|e| e.to_string())?;
+            let user = db
+                .upsert_user(
+                    &tenant,
+                    &external_id,
+                    None,
+                    &crosspass_server::oauth::new_user_id(),
+                    now(),
+                )
+                .await
+                .map_err(err)?;
+            println!("{}", user.id);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let server = Server::start(config).await.map_err(|e| e.to_string())?;
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await.map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// Logs go to stderr: one JSON object per line with `CROSSPASS_LOG_FORMAT=json`,
+/// readable text otherwise; `RUST_LOG` filters (default `info,sqlx=warn`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("CROSSPASS_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("crosspass: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The hub configuration the server embeds in the hub page.
+
+use crosspass_protocol::{ClientId, OriginAllowlist, ScopeSet, TenantId};
+use serde::Deserialize;
+
+/// Id of the `<script type="application/json">` element holding the configuration.
+pub const CONFIG_ELEMENT_ID: &str = "hub-config";
+
+/// What the server tells the hub about the client it serves.
+///
+/// Unknown members are tolerated: the page comes from XYZ's own server, and a newer
+/// server may add fields an older hub build does not read.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct HubConfig {
+    /// The client this hub instance serves.
+    pub client_id: ClientId,
+    /// The tenant that client belongs to; sessions are stored per tenant.
+    pub tenant: TenantId,
+    /// The client's registered origins: the only pages the hub answers.
+    pub origins: OriginAllowlist,
+    /// XYZ's issuer (`iss` of access tokens).
+    pub issuer: String,
+    /// The API audience (`aud` of access tokens).
+    pub api_audience: String,
+    /// Token endpoint, on the hub's own origin (the page's CSP allows only `'self'`).
+    pub token_endpoint: String,
+    /// Scopes the client may have (the server enforces them; the hub never asks for
+    /// more than the page or the assertion names).
+    pub scopes: ScopeSet,
+}
+
+impl HubConfig {
+    /// Parses the configuration JSON.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_server_shape() {
+        let c = HubConfig::from_json(
+            r#"{"client_id":"abc","tenant":"abc","origins":["http://abc.localhost:8081"],
+            "issuer":"http://sso.localhost:8080","api_audience":"http://sso.localhost:8080/api",
+            "token_endpoint":"/oauth/token","scopes":"form.read form.write","extra":1}"#,
+        )
+        .unwrap();
+        assert_eq!(c.client_id.as_str(), "abc");
+        assert!(c.origins.allows_serialized("http://abc.localhost:8081"));
+        assert!(!c.origins.allows_serialized("http://abc.localhost:8082"));
+        assert!(c.scopes.contains("form.write"));
+    }
+
+    #[test]
+    fn rejects_bad_origins() {
+        assert!(HubConfig::from_json(
+            r#"{"client_id":"abc","tenant":"abc","origins":["null"],"issuer":"i",
+            "api_audience":"a","token_endpoint":"/t","scopes":""}"#
+        )
+        .is_err());
+    }
+}

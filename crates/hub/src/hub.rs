@@ -1,0 +1,536 @@
+//! The hub itself: the handshake on `window`, RPC on each page's private port, the
+//! session methods, storage consent and `session.changed` across tabs.
+
+use crate::config::HubConfig;
+use crate::error::HubError;
+use crate::js::{self, Slot};
+use crate::ladder::{self, Access, ClickAction, Probe, StartPlan};
+use crate::popup::{self, PopupMessage};
+use crate::store::{Backend, TokenStore};
+use crate::token;
+use crosspass_protocol::rpc::{
+    Call, Ended, Event, Method, Ready, Request, Response, SessionBeginParams, SessionChanged,
+    StorageRung, StorageStatus, TokenGrant, PROTOCOL_VERSION,
+};
+use crosspass_protocol::{ErrorCode, RpcError, ScopeSet};
+use js_sys::Object;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{BroadcastChannel, MessageEvent, MessagePort};
+
+/// Most pages (ports) one hub serves at once; the oldest is dropped beyond it. Each
+/// page holds one live port, but its handshake retries may open a few more.
+const MAX_PORTS: usize = 16;
+/// Id of the consent button in the hub page.
+const BUTTON_ID: &str = "continue";
+/// Attribute of the button holding its label for the popup step.
+const POPUP_LABEL_ATTR: &str = "data-popup-label";
+/// How often the hub checks whether the user closed the popup.
+const POPUP_POLL_MS: i32 = 500;
+/// How often the hub re-reads its store for changes made elsewhere.
+const WATCH_MS: i32 = 2_000;
+
+type Listener = Closure<dyn FnMut(MessageEvent)>;
+
+struct Port {
+    port: MessagePort,
+    _on_message: Listener,
+}
+
+struct Channel {
+    channel: BroadcastChannel,
+    _on_message: Listener,
+}
+
+#[derive(Default)]
+struct Consent {
+    waiters: Vec<Slot<Result<StorageStatus, HubError>>>,
+    access_refused: bool,
+    popup: Option<web_sys::Window>,
+}
+
+/// One hub instance: the configuration, the token store and the connected pages.
+pub struct Hub {
+    config: HubConfig,
+    probe: Probe,
+    store: RefCell<TokenStore>,
+    ports: RefCell<Vec<Port>>,
+    channel: RefCell<Option<Channel>>,
+    consent: RefCell<Consent>,
+    signed_in: Cell<bool>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("client_id", &self.config.client_id)
+            .field("rung", &self.store.borrow().rung())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    /// Probes storage, picks the first rung and starts listening.
+    pub async fn start(config: HubConfig) -> Result<Rc<Self>, JsValue> {
+        let probe = ladder::probe().await;
+        let store = initial_store(&config, &probe).await;
+        let hub = Rc::new(Hub {
+            signed_in: Cell::new(!store.load().tokens.is_empty()),
+            config,
+            probe,
+            store: RefCell::new(store),
+            ports: RefCell::new(Vec::new()),
+            channel: RefCell::new(None),
+            consent: RefCell::new(Consent::default()),
+        });
+        hub.open_channel();
+        hub.listen()?;
+        hub.watch()?;
+        Ok(hub)
+    }
+
+    fn listen(self: &Rc<Self>) -> Result<(), JsValue> {
+        let window = web_sys::window().ok_or("no window")?;
+        let hub = self.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            hub.on_window_message(&e);
+        });
+        window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
+        // The hub lives as long as its page.
+        on_message.forget();
+        if let Some(button) = window
+            .document()
+            .and_then(|d| d.get_element_by_id(BUTTON_ID))
+        {
+            let hub = self.clone();
+            let on_click = Closure::<dyn FnMut()>::new(move || hub.on_click());
+            button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
+            on_click.forget();
+        }
+        Ok(())
+    }
+
+    fn status(&self) -> StorageStatus {
+        ladder::status(self.store.borrow().rung(), self.probe.access_api)
+    }
+
+    fn on_window_message(self: &Rc<Self>, event: &MessageEvent) {
+        let popup = self.consent.borrow().popup.clone();
+        if let Some(popup) = popup {
+            let from_popup = event.source().is_some_and(|s| Object::is(&s, &popup));
+            if from_popup {
+                if popup::own_origin().as_deref() == Some(event.origin().as_str()) {
+                    self.on_popup_message(&popup, event);
+                }
+                return;
+            }
+        }
+        self.on_hello(event);
+    }
+
+    /// The handshake. Only a well-formed `hello` for this client, from a registered
+    /// origin, carrying a port, gets an answer (`ready`, on that port); anything else
+    /// sent to the window is ignored without a word.
+    fn on_hello(self: &Rc<Self>, event: &MessageEvent) {
+        if !self.config.origins.allows_serialized(&event.origin()) {
+            return;
+        }
+        let Some(port) = event.ports().get(0).dyn_into::<MessagePort>().ok() else {
+            return;
+        };
+        let Some(request) = event
+            .data()
+            .as_string()
+            .and_then(|text| Request::decode(&text).ok())
+        else {
+            return;
+        };
+        match request.call {
+            Call::Hello(params) if params.client_id == self.config.client_id => {}
+            _ => return,
+        }
+        let ready = Ready {
+            protocol: PROTOCOL_VERSION,
+            hub_version: env!("CARGO_PKG_VERSION").into(),
+            methods: Method::ALL
+                .iter()
+                .copied()
+                .filter(|m| *m != Method::Hello)
+                .collect(),
+            storage: self.status(),
+        };
+        self.attach(port.clone());
+        reply(&port, &Response::ok(request.id, &ready));
+    }
+
+    fn attach(self: &Rc<Self>, port: MessagePort) {
+        let hub = self.clone();
+        let reply_port = port.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            hub.on_port_message(&reply_port, &e);
+        });
+        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let mut ports = self.ports.borrow_mut();
+        if ports.len() >= MAX_PORTS {
+            let oldest = ports.remove(0);
+            oldest.port.set_onmessage(None);
+            oldest.port.close();
+        }
+        ports.push(Port {
+            port,
+            _on_message: on_message,
+        });
+    }
+
+    fn on_port_message(self: &Rc<Self>, port: &MessagePort, event: &MessageEvent) {
+        let Some(text) = event.data().as_string() else {
+            reply(port, &not_text());
+            return;
+        };
+        match Request::decode(&text) {
+            Err(f) => reply(port, &Response::err(f.id, f.error.to_rpc_error())),
+            Ok(request) => {
+                let hub = self.clone();
+                let port = port.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let response = hub.dispatch(request).await;
+                    reply(&port, &response);
+                });
+            }
+        }
+    }
+
+    async fn dispatch(self: &Rc<Self>, request: Request) -> Response {
+        let id = request.id;
+        let outcome = match request.call {
+            Call::Hello(_) => {
+                return Response::err(
+                    Some(id),
+                    RpcError::new(ErrorCode::InvalidRequest, "already connected"),
+                )
+            }
+            Call::TokenGet(p) => self
+                .token_get(&p.scope)
+                .map(|g| Response::ok(id.clone(), &g)),
+            Call::SessionBegin(p) => self
+                .session_begin(p)
+                .await
+                .map(|g| Response::ok(id.clone(), &g)),
+            Call::SessionEnd => {
+                self.session_end();
+                Ok(Response::ok(id.clone(), &Ended {}))
+            }
+            Call::StorageStatus => Ok(Response::ok(id.clone(), &self.status())),
+            Call::StorageRequest => self
+                .storage_request()
+                .await
+                .map(|s| Response::ok(id.clone(), &s)),
+        };
+        outcome.unwrap_or_else(|e| Response::err(Some(id), e.to_rpc_error()))
+    }
+
+    fn token_get(&self, scope: &ScopeSet) -> Result<TokenGrant, HubError> {
+        let now = js::now_secs();
+        let session = self.store.borrow().load();
+        session
+            .candidates(&self.config.client_id, scope, now)
+            .into_iter()
+            .find_map(|t| token::check_access_token(&self.config, &t.access_token, scope, now).ok())
+            .map(grant)
+            .ok_or(HubError::LoginRequired)
+    }
+
+    async fn session_begin(
+        self: &Rc<Self>,
+        params: SessionBeginParams,
+    ) -> Result<TokenGrant, HubError> {
+        let access_token = match params {
+            SessionBeginParams::Assertion { assertion, scope } => {
+                token::redeem(&self.config, &assertion, scope.as_ref()).await?
+            }
+            SessionBeginParams::AccessToken { access_token } => access_token,
+        };
+        let now = js::now_secs();
+        let stored =
+            token::check_access_token(&self.config, &access_token, &ScopeSet::default(), now)?;
+        {
+            let mut store = self.store.borrow_mut();
+            let mut session = store.load();
+            session.insert(stored.clone(), now);
+            store.save(&session);
+        }
+        self.changed(true);
+        Ok(grant(stored))
+    }
+
+    fn session_end(&self) {
+        self.store.borrow_mut().save(&Default::default());
+        self.changed(false);
+    }
+
+    /// Tells this hub's pages, and the hubs in other tabs, that the session changed.
+    fn changed(&self, signed_in: bool) {
+        self.signed_in.set(signed_in);
+        let data = SessionChanged { signed_in };
+        if let Some(c) = self.channel.borrow().as_ref() {
+            let _ = c
+                .channel
+                .post_message(&serde_json::to_string(&data).unwrap_or_default().into());
+        }
+        self.push(data);
+    }
+
+    fn push(&self, data: SessionChanged) {
+        let text = Event::SessionChanged(data).encode();
+        for p in self.ports.borrow().iter() {
+            let _ = p.port.post_message(&text.as_str().into());
+        }
+    }
+
+    /// A `BroadcastChannel` per tenant: instant `session.changed` between the tabs
+    /// that share this hub's storage partition.
+    fn open_channel(self: &Rc<Self>) {
+        let name = format!("crosspass.{}", self.config.tenant);
+        let Ok(channel) = BroadcastChannel::new(&name) else {
+            return;
+        };
+        let hub = self.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e
+                .data()
+                .as_string()
+                .filter(|t| t.len() <= 256)
+                .and_then(|t| serde_json::from_str::<SessionChanged>(&t).ok());
+            if let Some(data) = data {
+                hub.signed_in.set(data.signed_in);
+                hub.push(data);
+            }
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        *self.channel.borrow_mut() = Some(Channel {
+            channel,
+            _on_message: on_message,
+        });
+    }
+
+    /// Re-reads the store every [`WATCH_MS`]: tabs of other sites share first-party
+    /// storage but no channel, and tokens expire without anyone writing.
+    fn watch(self: &Rc<Self>) -> Result<(), JsValue> {
+        let window = web_sys::window().ok_or("no window")?;
+        let hub = self.clone();
+        let tick = Closure::<dyn FnMut()>::new(move || hub.refresh_signed_in());
+        window.set_interval_with_callback_and_timeout_and_arguments_0(
+            tick.as_ref().unchecked_ref(),
+            WATCH_MS,
+        )?;
+        tick.forget();
+        Ok(())
+    }
+
+    /// Pushes `session.changed` to this hub's pages when whether a session is stored
+    /// no longer matches what they were last told. A token that merely expires is
+    /// still a session: the page renews it through `getAssertion` without a sign-out.
+    fn refresh_signed_in(&self) {
+        let now = !self.store.borrow().load().tokens.is_empty();
+        if now != self.signed_in.get() {
+            self.signed_in.set(now);
+            self.push(SessionChanged { signed_in: now });
+        }
+    }
+
+    async fn storage_request(self: &Rc<Self>) -> Result<StorageStatus, HubError> {
+        if self.store.borrow().rung() == StorageRung::Unpartitioned {
+            return Ok(self.status());
+        }
+        let slot = Slot::new();
+        self.consent.borrow_mut().waiters.push(slot.clone());
+        self.show_button(true);
+        slot.await
+    }
+
+    fn finish_consent(&self, outcome: Result<StorageStatus, HubError>) {
+        self.show_button(false);
+        let waiters = std::mem::take(&mut self.consent.borrow_mut().waiters);
+        for w in waiters {
+            w.fill(outcome.clone());
+        }
+    }
+
+    fn button(&self) -> Option<web_sys::Element> {
+        web_sys::window()?.document()?.get_element_by_id(BUTTON_ID)
+    }
+
+    fn show_button(&self, show: bool) {
+        if let Some(b) = self.button() {
+            let _ = if show {
+                b.remove_attribute("hidden")
+            } else {
+                b.set_attribute("hidden", "")
+            };
+        }
+    }
+
+    fn on_click(self: &Rc<Self>) {
+        let refused = self.consent.borrow().access_refused;
+        match ladder::click_action(self.probe.access_api, refused) {
+            ClickAction::RequestAccess => {
+                // Started synchronously: the request needs this click's activation.
+                let Some(request) = ladder::request_access() else {
+                    self.access_refused();
+                    return;
+                };
+                let hub = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    match ladder::finish_access(request, None).await {
+                        Some(access) => hub.granted(access),
+                        None => hub.access_refused(),
+                    }
+                });
+            }
+            ClickAction::OpenPopup => self.open_popup(),
+        }
+    }
+
+    fn granted(self: &Rc<Self>, access: Access) {
+        let (Access::Handle(storage) | Access::Window(storage)) = access;
+        self.store.borrow_mut().upgrade(
+            Backend::Web(storage),
+            StorageRung::Unpartitioned,
+            js::now_secs(),
+        );
+        self.refresh_signed_in();
+        self.finish_consent(Ok(self.status()));
+    }
+
+    /// After access was refused the next click opens the popup; the button says so.
+    fn access_refused(&self) {
+        self.consent.borrow_mut().access_refused = true;
+        if let Some(b) = self.button() {
+            if let Some(label) = b.get_attribute(POPUP_LABEL_ATTR) {
+                b.set_text_content(Some(&label));
+            }
+        }
+    }
+
+    fn open_popup(self: &Rc<Self>) {
+        let url = format!(
+            "/hub/popup?{}",
+            token::form_encode(&[("client_id", self.config.client_id.as_str())])
+        );
+        let opened = web_sys::window()
+            .and_then(|w| {
+                w.open_with_url_and_target_and_features(
+                    &url,
+                    "crosspass",
+                    "popup,width=480,height=600",
+                )
+                .ok()
+            })
+            .flatten();
+        match opened {
+            Some(popup) => {
+                self.consent.borrow_mut().popup = Some(popup.clone());
+                let hub = self.clone();
+                wasm_bindgen_futures::spawn_local(async move { hub.watch_popup(popup).await });
+            }
+            None => self.finish_consent(Err(HubError::PopupBlocked)),
+        }
+    }
+
+    /// Ends the consent when the user closes the popup before it reported back.
+    async fn watch_popup(self: Rc<Self>, popup: web_sys::Window) {
+        loop {
+            js::sleep(POPUP_POLL_MS).await;
+            let current = self.consent.borrow().popup.clone();
+            match current {
+                Some(p) if Object::is(&p, &popup) => {
+                    if popup.closed().unwrap_or(true) {
+                        self.consent.borrow_mut().popup = None;
+                        self.finish_consent(Err(HubError::ConsentRequired));
+                        return;
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn on_popup_message(self: &Rc<Self>, popup: &web_sys::Window, event: &MessageEvent) {
+        match event
+            .data()
+            .as_string()
+            .as_deref()
+            .and_then(PopupMessage::decode)
+        {
+            Some(PopupMessage::Ready) => {
+                let session = self.store.borrow().load();
+                popup::post(popup, &PopupMessage::Sync { session });
+            }
+            Some(PopupMessage::Result { session }) => {
+                self.consent.borrow_mut().popup = None;
+                {
+                    let mut store = self.store.borrow_mut();
+                    let mut merged = store.load();
+                    merged.merge(session, js::now_secs());
+                    store.set_rung(StorageRung::FirstPartyPopup);
+                    store.save(&merged);
+                }
+                self.refresh_signed_in();
+                self.finish_consent(Ok(self.status()));
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn initial_store(config: &HubConfig, probe: &Probe) -> TokenStore {
+    let window_storage = || {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .filter(crate::store::is_usable)
+    };
+    let mut plan = ladder::start_plan(probe);
+    if plan == StartPlan::RequestHandle {
+        match ladder::reclaim_access().await {
+            Some(Access::Handle(storage) | Access::Window(storage)) => {
+                return TokenStore::new(
+                    &config.tenant,
+                    Backend::Web(storage),
+                    StorageRung::Unpartitioned,
+                );
+            }
+            None => plan = ladder::fallback_plan(probe),
+        }
+    }
+    match (plan, window_storage()) {
+        (StartPlan::WindowStorage, Some(s)) => {
+            TokenStore::new(&config.tenant, Backend::Web(s), StorageRung::Unpartitioned)
+        }
+        (StartPlan::Partitioned, Some(s)) => {
+            TokenStore::new(&config.tenant, Backend::Web(s), StorageRung::Partitioned)
+        }
+        _ => TokenStore::memory(&config.tenant),
+    }
+}
+
+fn grant(t: crate::store::StoredToken) -> TokenGrant {
+    TokenGrant {
+        access_token: t.access_token,
+        token_type: "Bearer".into(),
+        expires_at: t.expires_at,
+        scope: t.scope,
+    }
+}
+
+fn not_text() -> Response {
+    Response::err(
+        None,
+        RpcError::new(ErrorCode::InvalidRequest, "messages are JSON text"),
+    )
+}
+
+fn reply(port: &MessagePort, response: &Response) {
+    let _ = port.post_message(&response.encode().into());
+}

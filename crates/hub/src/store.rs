@@ -1,0 +1,304 @@
+//! Sessions (the tokens of one tenant, keyed by scope) and the storage that keeps them.
+
+use crate::error::HubError;
+use crosspass_protocol::rpc::StorageRung;
+use crosspass_protocol::{AccessToken, ClientId, ScopeSet, TenantId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A token is handed out only while it has at least this long to live, so that it
+/// never dies in flight.
+pub const MIN_REMAINING_SECS: i64 = 30;
+/// Most tokens kept per tenant; the shortest-lived go first.
+pub const MAX_TOKENS: usize = 16;
+/// Largest stored session read back, so a corrupted entry cannot stall the hub.
+const MAX_SESSION_BYTES: usize = 64 * 1024;
+
+/// One stored access token and what it is good for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredToken {
+    /// The bearer token.
+    pub access_token: AccessToken,
+    /// Scopes it carries (the key it is stored under).
+    pub scope: ScopeSet,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// The client it was issued to.
+    pub client_id: ClientId,
+}
+
+/// The tokens of one tenant.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    /// At most one token per (client, scope set).
+    pub tokens: Vec<StoredToken>,
+}
+
+impl Session {
+    /// Tokens of `client_id` that carry `required` and live long enough, the
+    /// longest-lived first.
+    pub fn candidates(
+        &self,
+        client_id: &ClientId,
+        required: &ScopeSet,
+        now: i64,
+    ) -> Vec<&StoredToken> {
+        let mut found: Vec<&StoredToken> = self
+            .tokens
+            .iter()
+            .filter(|t| {
+                &t.client_id == client_id
+                    && required.is_subset(&t.scope)
+                    && t.expires_at > now.saturating_add(MIN_REMAINING_SECS)
+            })
+            .collect();
+        found.sort_by_key(|t| std::cmp::Reverse(t.expires_at));
+        found
+    }
+
+    /// Stores `token`, replacing the one of the same client and scope set.
+    pub fn insert(&mut self, token: StoredToken, now: i64) {
+        self.tokens
+            .retain(|t| !(t.client_id == token.client_id && t.scope == token.scope));
+        self.tokens.push(token);
+        self.prune(now);
+    }
+
+    /// Adds `other`'s tokens, keeping the later-expiring one of each (client, scope).
+    pub fn merge(&mut self, other: Session, now: i64) {
+        for token in other.tokens {
+            let newer = self.tokens.iter().all(|t| {
+                t.client_id != token.client_id
+                    || t.scope != token.scope
+                    || t.expires_at < token.expires_at
+            });
+            if newer {
+                self.insert(token, now);
+            }
+        }
+        self.prune(now);
+    }
+
+    /// Drops expired tokens and keeps at most [`MAX_TOKENS`].
+    pub fn prune(&mut self, now: i64) {
+        self.tokens.retain(|t| t.expires_at > now);
+        if self.tokens.len() > MAX_TOKENS {
+            self.tokens.sort_by_key(|t| std::cmp::Reverse(t.expires_at));
+            self.tokens.truncate(MAX_TOKENS);
+        }
+    }
+
+    /// Reads a stored session; anything unreadable counts as no session.
+    pub fn from_json(text: &str) -> Self {
+        if text.len() > MAX_SESSION_BYTES {
+            return Self::default();
+        }
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    /// The stored form.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The storage key of a tenant's session.
+pub fn storage_key(tenant: &TenantId) -> String {
+    format!("crosspass.session.{tenant}")
+}
+
+/// Where sessions are written.
+#[derive(Debug)]
+pub enum Backend {
+    /// A `localStorage` (the window's, or a storage-access handle's).
+    Web(web_sys::Storage),
+    /// This hub instance only.
+    Memory(HashMap<String, String>),
+}
+
+impl Backend {
+    fn read(&self, key: &str) -> Result<Option<String>, HubError> {
+        match self {
+            Backend::Web(s) => s.get_item(key).map_err(|_| HubError::StorageUnavailable),
+            Backend::Memory(m) => Ok(m.get(key).cloned()),
+        }
+    }
+
+    fn write(&mut self, key: &str, value: Option<&str>) -> Result<(), HubError> {
+        match (self, value) {
+            (Backend::Web(s), Some(v)) => s.set_item(key, v),
+            (Backend::Web(s), None) => s.remove_item(key),
+            (Backend::Memory(m), Some(v)) => {
+                m.insert(key.to_owned(), v.to_owned());
+                Ok(())
+            }
+            (Backend::Memory(m), None) => {
+                m.remove(key);
+                Ok(())
+            }
+        }
+        .map_err(|_| HubError::StorageUnavailable)
+    }
+}
+
+/// True when `storage` accepts a write and gives it back (it may exist and still
+/// throw: storage disabled, quota zero, some private modes).
+pub fn is_usable(storage: &web_sys::Storage) -> bool {
+    const PROBE: &str = "crosspass.probe";
+    let ok = storage.set_item(PROBE, "1").is_ok()
+        && storage.get_item(PROBE).ok().flatten().as_deref() == Some("1");
+    let removed = storage.remove_item(PROBE).is_ok();
+    ok && removed
+}
+
+/// The session of one tenant in the storage of the current rung.
+#[derive(Debug)]
+pub struct TokenStore {
+    backend: Backend,
+    rung: StorageRung,
+    key: String,
+}
+
+impl TokenStore {
+    /// A store for `tenant` on `backend`, reported as `rung`.
+    pub fn new(tenant: &TenantId, backend: Backend, rung: StorageRung) -> Self {
+        Self {
+            backend,
+            rung,
+            key: storage_key(tenant),
+        }
+    }
+
+    /// A store that keeps nothing beyond this hub instance.
+    pub fn memory(tenant: &TenantId) -> Self {
+        Self::new(tenant, Backend::Memory(HashMap::new()), StorageRung::Memory)
+    }
+
+    /// The rung in use.
+    pub fn rung(&self) -> StorageRung {
+        self.rung
+    }
+
+    /// The stored session (empty when none or unreadable).
+    pub fn load(&self) -> Session {
+        match self.backend.read(&self.key) {
+            Ok(Some(text)) => Session::from_json(&text),
+            _ => Session::default(),
+        }
+    }
+
+    /// Writes `session` (an empty one removes the entry). When the storage refuses,
+    /// the store drops to memory so that the page keeps working.
+    pub fn save(&mut self, session: &Session) {
+        let text = (!session.tokens.is_empty()).then(|| session.to_json());
+        if self.backend.write(&self.key, text.as_deref()).is_err() {
+            let mut memory = Backend::Memory(HashMap::new());
+            // Writing to a HashMap cannot fail.
+            let _ = memory.write(&self.key, text.as_deref());
+            self.backend = memory;
+            self.rung = StorageRung::Memory;
+        }
+    }
+
+    /// Reports the store as `rung` (the popup rung keeps partitioned storage, seeded
+    /// from first-party storage).
+    pub fn set_rung(&mut self, rung: StorageRung) {
+        self.rung = rung;
+    }
+
+    /// Moves to better storage, carrying the current session over (merged with what
+    /// the new storage already holds).
+    pub fn upgrade(&mut self, backend: Backend, rung: StorageRung, now: i64) {
+        let current = self.load();
+        self.backend = backend;
+        self.rung = rung;
+        let mut merged = self.load();
+        merged.merge(current, now);
+        self.save(&merged);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn token(client: &str, scope: &str, expires_at: i64) -> StoredToken {
+        StoredToken {
+            access_token: AccessToken::new(format!("{client}-{scope}-{expires_at}")),
+            scope: ScopeSet::parse(scope).unwrap(),
+            expires_at,
+            client_id: ClientId::new(client).unwrap(),
+        }
+    }
+
+    #[test]
+    fn candidates_need_client_scope_and_time_left() {
+        let mut s = Session::default();
+        s.insert(token("abc", "form.read", NOW + 100), NOW);
+        s.insert(token("abc", "form.read form.write", NOW + 600), NOW);
+        s.insert(token("abc", "form.write", NOW + 20), NOW);
+        s.insert(token("other", "form.read form.write", NOW + 900), NOW);
+        let abc = ClientId::new("abc").unwrap();
+        let read = ScopeSet::parse("form.read").unwrap();
+        let found = s.candidates(&abc, &read, NOW);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].expires_at, NOW + 600);
+        let write = ScopeSet::parse("form.write").unwrap();
+        // The form.write-only token has under 30 s left.
+        assert_eq!(s.candidates(&abc, &write, NOW).len(), 1);
+        let admin = ScopeSet::parse("admin").unwrap();
+        assert!(s.candidates(&abc, &admin, NOW).is_empty());
+    }
+
+    #[test]
+    fn insert_replaces_the_same_scope_and_prunes() {
+        let mut s = Session::default();
+        s.insert(token("abc", "form.read", NOW + 100), NOW);
+        s.insert(token("abc", "form.read", NOW + 200), NOW);
+        s.insert(token("abc", "old", NOW - 1), NOW);
+        assert_eq!(s.tokens.len(), 1);
+        assert_eq!(s.tokens[0].expires_at, NOW + 200);
+        for i in 0..40 {
+            s.insert(token("abc", &format!("s{i}"), NOW + 1000 + i), NOW);
+        }
+        assert_eq!(s.tokens.len(), MAX_TOKENS);
+        assert!(s.tokens.iter().all(|t| t.expires_at >= NOW + 1000));
+    }
+
+    #[test]
+    fn merge_keeps_the_later_token() {
+        let mut a = Session::default();
+        a.insert(token("abc", "form.read", NOW + 100), NOW);
+        let mut b = Session::default();
+        b.insert(token("abc", "form.read", NOW + 500), NOW);
+        b.insert(token("abc", "form.write", NOW + 50), NOW);
+        a.merge(b.clone(), NOW);
+        assert_eq!(a.tokens.len(), 2);
+        let mut c = b;
+        c.merge(
+            Session {
+                tokens: vec![token("abc", "form.read", NOW + 10)],
+            },
+            NOW,
+        );
+        assert!(c.tokens.iter().any(|t| t.expires_at == NOW + 500));
+        assert!(!c.tokens.iter().any(|t| t.expires_at == NOW + 10));
+    }
+
+    #[test]
+    fn unreadable_sessions_are_empty() {
+        assert_eq!(Session::from_json("{"), Session::default());
+        assert_eq!(
+            Session::from_json(r#"{"tokens":[],"x":1}"#),
+            Session::default()
+        );
+        assert_eq!(Session::from_json(&"x".repeat(70_000)), Session::default());
+        let mut s = Session::default();
+        s.insert(token("abc", "form.read", NOW + 100), NOW);
+        assert_eq!(Session::from_json(&s.to_json()), s);
+    }
+}

@@ -1,0 +1,240 @@
+//! Redeeming assertions at the token endpoint, and the checks every access token
+//! passes before the hub stores or hands it out. No signature is verified here: the
+//! server signs and verifies; the hub only makes sure a token is bound to this client.
+
+use crate::config::HubConfig;
+use crate::error::HubError;
+use crate::store::{StoredToken, MIN_REMAINING_SECS};
+use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, ACCESS_TOKEN_TYP};
+use crosspass_protocol::jose;
+use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
+use serde::Deserialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// RFC 7523 §2.1 grant type.
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// Largest token endpoint response read.
+const MAX_RESPONSE_BYTES: usize = 32 * 1024;
+
+/// Checks `token` is an access token of this hub's issuer, audience, client and
+/// tenant, carrying `required`, with at least [`MIN_REMAINING_SECS`] to live; returns
+/// what to store.
+pub fn check_access_token(
+    config: &HubConfig,
+    token: &AccessToken,
+    required: &ScopeSet,
+    now: i64,
+) -> Result<StoredToken, HubError> {
+    let text = token.expose_secret();
+    let header = jose::decode_header(text)?;
+    if !jose::typ_matches(header.typ.as_deref(), ACCESS_TOKEN_TYP) {
+        return Err(HubError::NotAnAccessToken);
+    }
+    let claims: AccessTokenClaims = jose::decode_claims_unverified(text)?;
+    claims.check(
+        &AccessTokenExpectations {
+            issuer: &config.issuer,
+            audience: &config.api_audience,
+            client_id: Some(&config.client_id),
+            required_scope: Some(required),
+        },
+        now,
+        MIN_REMAINING_SECS,
+    )?;
+    if claims.tenant != config.tenant {
+        return Err(HubError::TokenRejected(
+            crosspass_protocol::claims::ClaimError::Invalid("tenant"),
+        ));
+    }
+    Ok(StoredToken {
+        access_token: token.clone(),
+        scope: claims.scope,
+        expires_at: claims.exp,
+        client_id: claims.client_id,
+    })
+}
+
+/// `application/x-www-form-urlencoded` serialisation (URL standard §5.2).
+pub fn form_encode(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode_component(name, &mut out);
+        out.push('=');
+        encode_component(value, &mut out);
+    }
+    out
+}
+
+fn encode_component(s: &str, out: &mut String) {
+    for b in s.bytes() {
+        match b {
+            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(hex_digit(b >> 4));
+                out.push(hex_digit(b & 0x0f));
+            }
+        }
+    }
+}
+
+fn hex_digit(n: u8) -> char {
+    char::from(if n < 10 { b'0' + n } else { b'A' + (n - 10) })
+}
+
+/// The body of the token request for `assertion`. Without an explicit `scope` the
+/// assertion's own `scope` claim decides (asking for more would be `invalid_scope`).
+pub fn grant_body(config: &HubConfig, assertion: &Assertion, scope: Option<&ScopeSet>) -> String {
+    let scope = scope.map(ToString::to_string).unwrap_or_default();
+    let mut pairs = vec![
+        ("grant_type", JWT_BEARER_GRANT),
+        ("assertion", assertion.expose_secret()),
+        ("client_id", config.client_id.as_str()),
+    ];
+    if !scope.is_empty() {
+        pairs.push(("scope", scope.as_str()));
+    }
+    form_encode(&pairs)
+}
+
+#[derive(Deserialize)]
+struct TokenSuccess {
+    access_token: AccessToken,
+    token_type: String,
+}
+
+#[derive(Deserialize)]
+struct TokenFailure {
+    error: String,
+}
+
+/// Reads a token endpoint response (RFC 6749 §5.1 / §5.2).
+pub fn parse_token_response(status: u16, body: &str) -> Result<AccessToken, HubError> {
+    if body.len() > MAX_RESPONSE_BYTES {
+        return Err(HubError::Server("oversized response".into()));
+    }
+    if (200..300).contains(&status) {
+        let ok: TokenSuccess = serde_json::from_str(body)
+            .map_err(|_| HubError::Server("unreadable token response".into()))?;
+        if !ok.token_type.eq_ignore_ascii_case("bearer") {
+            return Err(HubError::Server("unexpected token type".into()));
+        }
+        return Ok(ok.access_token);
+    }
+    let failure = serde_json::from_str::<TokenFailure>(body).ok();
+    Err(match (status, failure.as_ref().map(|f| f.error.as_str())) {
+        (_, Some("invalid_grant")) => HubError::InvalidGrant,
+        (_, Some("invalid_scope")) => HubError::InvalidScope,
+        (_, Some("invalid_request" | "invalid_client" | "unsupported_grant_type")) => {
+            HubError::BadTokenRequest
+        }
+        (400..=499, _) => HubError::BadTokenRequest,
+        _ => HubError::Server(format!("HTTP {status}")),
+    })
+}
+
+/// POSTs the assertion to the token endpoint and checks the token that comes back.
+pub async fn redeem(
+    config: &HubConfig,
+    assertion: &Assertion,
+    scope: Option<&ScopeSet>,
+) -> Result<AccessToken, HubError> {
+    let window = web_sys::window().ok_or(HubError::Network)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&grant_body(config, assertion, scope).into());
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    init.set_cache(web_sys::RequestCache::NoStore);
+    init.set_redirect(web_sys::RequestRedirect::Error);
+    let headers = web_sys::Headers::new().map_err(|_| HubError::Network)?;
+    headers
+        .set("Content-Type", "application/x-www-form-urlencoded")
+        .map_err(|_| HubError::Network)?;
+    headers
+        .set("Accept", "application/json")
+        .map_err(|_| HubError::Network)?;
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(&config.token_endpoint, &init)
+        .map_err(|_| HubError::Network)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| HubError::Network)?
+        .dyn_into()
+        .map_err(|_| HubError::Network)?;
+    let text_promise = response.text().map_err(|_| HubError::Network)?;
+    let body = JsFuture::from(text_promise)
+        .await
+        .map_err(|_| HubError::Network)?
+        .as_string()
+        .unwrap_or_default();
+    parse_token_response(response.status(), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_encoding_follows_the_url_standard() {
+        assert_eq!(
+            form_encode(&[("a b", "x+y&z=é"), ("k", "A-z_0.9*~")]),
+            "a+b=x%2By%26z%3D%C3%A9&k=A-z_0.9*%7E"
+        );
+        assert_eq!(form_encode(&[]), "");
+    }
+
+    #[test]
+    fn grant_bodies() {
+        let config = HubConfig::from_json(
+            r#"{"client_id":"abc","tenant":"abc","origins":[],"issuer":"i","api_audience":"a",
+            "token_endpoint":"/oauth/token","scopes":"form.read form.write"}"#,
+        )
+        .unwrap();
+        let assertion = Assertion::new("h.p.s");
+        assert_eq!(
+            grant_body(&config, &assertion, None),
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=h.p.s&client_id=abc"
+        );
+        let read = ScopeSet::parse("form.read form.write").unwrap();
+        assert!(
+            grant_body(&config, &assertion, Some(&read)).ends_with("&scope=form.read+form.write")
+        );
+    }
+
+    #[test]
+    fn token_responses() {
+        let ok = parse_token_response(
+            200,
+            r#"{"access_token":"h.p.s","token_type":"Bearer","expires_in":300,"scope":"form.read"}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.expose_secret(), "h.p.s");
+        assert_eq!(
+            parse_token_response(200, r#"{"access_token":"x","token_type":"mac"}"#),
+            Err(HubError::Server("unexpected token type".into()))
+        );
+        assert_eq!(
+            parse_token_response(400, r#"{"error":"invalid_grant","error_description":"no"}"#),
+            Err(HubError::InvalidGrant)
+        );
+        assert_eq!(
+            parse_token_response(400, r#"{"error":"invalid_scope"}"#),
+            Err(HubError::InvalidScope)
+        );
+        assert_eq!(
+            parse_token_response(401, r#"{"error":"invalid_client"}"#),
+            Err(HubError::BadTokenRequest)
+        );
+        assert_eq!(
+            parse_token_response(502, "<html>"),
+            Err(HubError::Server("HTTP 502".into()))
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Application state, the router, and the server's lifecycle.
+
+use crate::cache::PartnerCache;
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::error::{ApiError, Failure};
+use crate::keys::KeyStore;
+use crate::registry::Partner;
+use crate::util::now;
+use crate::{assets, oauth, users};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// The configuration.
+    pub config: Config,
+    /// The data API's audience.
+    pub api_audience: String,
+    /// Storage.
+    pub db: Db,
+    /// XYZ's signing keys.
+    pub keys: KeyStore,
+    /// Recently read partners.
+    pub partners: PartnerCache,
+}
+
+/// Cheap-to-clone handle on [`Shared`].
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Connects to the database and loads (or creates) the signing keys.
+    pub async fn new(config: Config) -> Result<Self, DbError> {
+        let db = Db::connect(&config.database_url).await?;
+        let keys = KeyStore::load(&db).await?;
+        Ok(Self(Arc::new(Shared {
+            api_audience: config.api_audience(),
+            partners: PartnerCache::new(Duration::from_secs(config.registry_cache_secs)),
+            config,
+            db,
+            keys,
+        })))
+    }
+
+    /// The partner with this client id (cached briefly).
+    pub async fn partner(&self, client_id: &str) -> Result<Option<Arc<Partner>>, DbError> {
+        self.partners.by_client_id(&self.db, client_id).await
+    }
+
+    /// The partner whose assertions carry this `iss` (cached briefly).
+    pub async fn partner_by_issuer(&self, issuer: &str) -> Result<Option<Arc<Partner>>, DbError> {
+        self.partners.by_issuer(&self.db, issuer).await
+    }
+}
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/oauth/token", post(oauth::token))
+        .route("/.well-known/jwks.json", get(oauth::jwks))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
+        .route(
+            "/api/v1/partners/{client_id}/users/{external_id}",
+            put(users::put_user),
+        )
+        .merge(crate::api::routes(state.clone()))
+        .route("/hub", get(assets::hub_page))
+        .route("/hub/popup", get(assets::hub_popup))
+        .route("/hub/pkg/{*path}", get(assets::hub_pkg))
+        .route("/hub/{file}", get(assets::hub_file))
+        .route("/sdk/{*path}", get(assets::sdk_file))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route".into())
+}
+
+/// Request deadline and one log line per request. Only the path is logged: tokens
+/// travel in headers and bodies, never in URLs, and neither is logged.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let start = Instant::now();
+    let deadline = Duration::from_secs(state.config.request_timeout_secs);
+    let response = match tokio::time::timeout(deadline, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => ApiError::Timeout.into_response(),
+    };
+    let status = response.status().as_u16();
+    let micros = start.elapsed().as_micros();
+    let (error, description) = response
+        .extensions()
+        .get::<Failure>()
+        .map_or(("", ""), |f| (f.code, f.description.as_str()));
+    if status >= 500 {
+        tracing::warn!(%method, %path, status, micros, error, description, "request");
+    } else if status >= 400 {
+        tracing::info!(%method, %path, status, micros, error, description, "request");
+    } else {
+        tracing::debug!(%method, %path, status, micros, "request");
+    }
+    response
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    state: AppState,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Binds `config.listen` (port 0 picks one) and starts serving in the background.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let listen = config.listen;
+        let state = AppState::new(config).await?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| StartError::Bind(listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(listen, e))?;
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(maintenance(state.clone(), stopped.clone()));
+        let app = router(state.clone());
+        let mut stopped = stopped;
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        tracing::info!(%addr, issuer = %state.config.issuer, "listening");
+        Ok(Self {
+            addr,
+            state,
+            stop,
+            task,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state (tests use it to reach the database).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and closes the database.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        let result = match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        self.state.db.close().await;
+        result
+    }
+}
+
+/// Prunes spent `jti`s and picks up key rotations made by the CLI or other replicas.
+async fn maintenance(state: AppState, mut stopped: watch::Receiver<bool>) {
+    let every = Duration::from_secs(state.config.maintenance_interval_secs);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+        match state.db.prune_jtis(now()).await {
+            Ok(n) if n > 0 => tracing::debug!(pruned = n, "expired jtis pruned"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "jti pruning failed"),
+        }
+        if let Err(e) = state.keys.reload(&state.db).await {
+            tracing::warn!(error = %e, "signing key reload failed");
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The hub page (with its per-client config and CSP) and static files: the hub's own
+//! files from `www/hub/`, the wasm build output from `dist/hub/` and `dist/sdk/`.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::registry::Partner;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+
+const HUB_CONFIG_PLACEHOLDER: &str = "{{HUB_CONFIG}}";
+
+/// `?client_id=` of the hub pages.
+#[derive(Debug, Deserialize)]
+pub struct HubQuery {
+    client_id: Option<String>,
+}
+
+/// The JSON the hub page reads from `<script type="application/json" id="hub-config">`.
+#[derive(Serialize)]
+struct HubConfig<'a> {
+    client_id: &'a str,
+    tenant: &'a str,
+    origins: &'a crosspass_protocol::OriginAllowlist,
+    issuer: &'a str,
+    api_audience: &'a str,
+    token_endpoint: &'static str,
+    scopes: String,
+}
+
+/// JSON that can sit inside a `<script>` element: nothing in it can close the element
+/// or open a comment, and line separators cannot break older parsers.
+fn script_safe_json(value: &impl Serialize) -> Result<String, ApiError> {
+    let json = serde_json::to_string(value).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(json
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029"))
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    let mut r = (status, text).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn csp(frame_ancestors: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+         style-src 'self'; img-src 'self'; frame-ancestors {frame_ancestors}; \
+         base-uri 'none'; form-action 'none'"
+    )
+}
+
+async fn hub_html(
+    state: &AppState,
+    query: HubQuery,
+    file: &str,
+    framed: bool,
+) -> Result<Response, ApiError> {
+    let Some(client_id) = query.client_id else {
+        return Ok(plain(StatusCode::BAD_REQUEST, "client_id is required\n"));
+    };
+    let Some(partner) = state.partner(&client_id).await? else {
+        return Ok(plain(StatusCode::NOT_FOUND, "unknown client\n"));
+    };
+    let path = state.config.www_dir.join("hub").join(file);
+    let Ok(template) = tokio::fs::read_to_string(&path).await else {
+        return Err(ApiError::Internal(format!(
+            "cannot read {}",
+            path.display()
+        )));
+    };
+    let config = hub_config(state, &partner);
+    let html = template.replace(HUB_CONFIG_PLACEHOLDER, &script_safe_json(&config)?);
+    let ancestors = if framed {
+        partner
+            .origins
+            .entries()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        "'none'".to_owned()
+    };
+    let mut r = html.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp(&ancestors)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+fn hub_config<'a>(state: &'a AppState, p: &'a Partner) -> HubConfig<'a> {
+    HubConfig {
+        client_id: p.client_id.as_str(),
+        tenant: p.tenant.as_str(),
+        origins: &p.origins,
+        issuer: &state.config.issuer,
+        api_audience: &state.api_audience,
+        token_endpoint: "/oauth/token",
+        scopes: p.scopes.to_string(),
+    }
+}
+
+/// `GET /hub?client_id=…`: the iframe page, framable only by the client's origins.
+pub async fn hub_page(
+    State(state): State<AppState>,
+    Query(q): Query<HubQuery>,
+) -> Result<Response, ApiError> {
+    hub_html(&state, q, "index.html", true).await
+}
+
+/// `GET /hub/popup?client_id=…`: the first-party popup, never framed.
+pub async fn hub_popup(
+    State(state): State<AppState>,
+    Query(q): Query<HubQuery>,
+) -> Result<Response, ApiError> {
+    hub_html(&state, q, "popup.html", false).await
+}
+
+/// The content type of a static file, by extension.
+pub fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("html") => "text/html; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("txt" | "ts") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A single path segment of safe characters: no traversal, no hidden files.
+fn safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A relative path of at most four [`safe_name`] segments (wasm-bindgen puts inline JS
+/// under `snippets/<crate>/`).
+fn safe_path(path: &str) -> bool {
+    let segments = path.split('/').count();
+    segments <= 4 && path.split('/').all(safe_name)
+}
+
+async fn serve_file(
+    dir: PathBuf,
+    name: &str,
+    headers: &HeaderMap,
+    cross_origin: bool,
+) -> Result<Response, ApiError> {
+    if !safe_path(name) {
+        return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
+    }
+    let Ok(bytes) = tokio::fs::read(dir.join(name)).await else {
+        return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
+    };
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let etag = format!("\"{:x}-{:016x}\"", bytes.len(), hasher.finish());
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut r = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        bytes.into_response()
+    };
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(name)),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    // Names are not content-hashed, so caches revalidate (cheaply, by ETag).
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if cross_origin {
+        // Public, credential-less files that partner pages load as module scripts and
+        // fetch as wasm, both of which need CORS.
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        h.insert(
+            "cross-origin-resource-policy",
+            HeaderValue::from_static("cross-origin"),
+        );
+    }
+    Ok(r)
+}
+
+/// `GET /hub/{file}`: the hub's bootstrap script and stylesheet. The HTML templates
+/// are only served through [`hub_page`] and [`hub_popup`].
+pub async fn hub_file(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if name.ends_with(".html") {
+        return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
+    }
+    serve_file(state.config.www_dir.join("hub"), &name, &headers, false).await
+}
+
+/// `GET /hub/pkg/{file}`: the hub's wasm build.
+pub async fn hub_pkg(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    serve_file(state.config.dist_dir.join("hub"), &name, &headers, false).await
+}
+
+/// `GET /sdk/{file}`: the SDK bundles partner pages load.
+pub async fn sdk_file(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    serve_file(state.config.dist_dir.join("sdk"), &name, &headers, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_safe_json_cannot_close_the_script() {
+        let s = script_safe_json(&serde_json::json!({"x": "</script><!-- & \u{2028}"})).unwrap();
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["x"], "</script><!-- & \u{2028}");
+    }
+
+    #[test]
+    fn names() {
+        assert!(safe_name("crosspass_hub_bg.wasm"));
+        assert!(safe_path("snippets/crosspass-sdk-0a1b/inline0.js"));
+        for bad in ["a//b", "/a", "a/", "a/../b", "a/b/c/d/e"] {
+            assert!(!safe_path(bad), "{bad}");
+        }
+        for bad in ["", "..", ".env", "a/b", "a\\b", "%2e%2e"] {
+            assert!(!safe_name(bad), "{bad}");
+        }
+        assert_eq!(content_type("x.wasm"), "application/wasm");
+        assert_eq!(content_type("x.js"), "text/javascript; charset=utf-8");
+    }
+}

@@ -1,0 +1,244 @@
+//! Server configuration: one optional TOML file, then `CROSSPASS_*` environment
+//! overrides, then defaults matching the demo hosts.
+
+use crosspass_protocol::Origin;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Longest access-token lifetime a partner may be registered with. Retired signing
+/// keys stay published this long (plus skew) so no token outlives its key.
+pub const MAX_TOKEN_LIFETIME_SECS: i64 = 3600;
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for [`Config`].
+    #[error("invalid config file: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// An environment variable does not parse.
+    #[error("invalid value in {0}")]
+    Env(&'static str),
+    /// A value is out of range or inconsistent.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Everything the server and the CLI need.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// XYZ's issuer, an origin such as `http://sso.localhost:8080`. The hub and the token
+    /// endpoint are served from it.
+    pub issuer: String,
+    /// `aud` of access tokens for the data API (default: issuer + `/api`).
+    pub api_audience: Option<String>,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// `sqlite://…` database URL.
+    pub database_url: String,
+    /// Directory holding `hub/` (the hub page and its static files).
+    pub www_dir: PathBuf,
+    /// Directory holding the wasm build output `hub/` and `sdk/`.
+    pub dist_dir: PathBuf,
+    /// Default access-token lifetime for new partners.
+    pub token_lifetime_secs: i64,
+    /// Clock skew tolerated on partner assertions.
+    pub clock_skew_secs: i64,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout_secs: u64,
+    /// How often expired `jti`s are pruned and signing keys reloaded.
+    pub maintenance_interval_secs: u64,
+    /// How long a replica reuses a partner registration it read (registry edits take
+    /// effect within this time).
+    pub registry_cache_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            issuer: "http://sso.localhost:8080".into(),
+            api_audience: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://.data/crosspass.db?mode=rwc".into(),
+            www_dir: "www".into(),
+            dist_dir: "dist".into(),
+            token_lifetime_secs: 600,
+            clock_skew_secs: 30,
+            max_body_bytes: 64 * 1024,
+            request_timeout_secs: 10,
+            maintenance_interval_secs: 30,
+            registry_cache_secs: 2,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` (if any), applies the environment, and checks the result.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                toml::from_str(&text)?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies `CROSSPASS_*` overrides read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parsed<T: std::str::FromStr>(
+            var: &impl Fn(&str) -> Option<String>,
+            key: &'static str,
+        ) -> Result<Option<T>, ConfigError> {
+            var(key)
+                .map(|v| v.trim().parse().map_err(|_| ConfigError::Env(key)))
+                .transpose()
+        }
+        if let Some(v) = var("CROSSPASS_ISSUER") {
+            self.issuer = v;
+        }
+        if let Some(v) = var("CROSSPASS_API_AUDIENCE") {
+            self.api_audience = Some(v);
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_LISTEN")? {
+            self.listen = v;
+        }
+        if let Some(v) = var("CROSSPASS_DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = var("CROSSPASS_WWW_DIR") {
+            self.www_dir = v.into();
+        }
+        if let Some(v) = var("CROSSPASS_DIST_DIR") {
+            self.dist_dir = v.into();
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_TOKEN_LIFETIME_SECS")? {
+            self.token_lifetime_secs = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_CLOCK_SKEW_SECS")? {
+            self.clock_skew_secs = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_MAX_BODY_BYTES")? {
+            self.max_body_bytes = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_REQUEST_TIMEOUT_SECS")? {
+            self.request_timeout_secs = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_REGISTRY_CACHE_SECS")? {
+            self.registry_cache_secs = v;
+        }
+        Ok(())
+    }
+
+    /// Checks ranges and that the issuer is a bare origin.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let origin = Origin::parse(&self.issuer)
+            .map_err(|e| ConfigError::Invalid(format!("issuer: {e}")))?;
+        if origin.serialize() != self.issuer {
+            return Err(ConfigError::Invalid(format!(
+                "issuer must be written canonically, as {origin}"
+            )));
+        }
+        if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
+            return Err(ConfigError::Invalid(format!(
+                "token_lifetime_secs must be 1 to {MAX_TOKEN_LIFETIME_SECS}"
+            )));
+        }
+        if !(0..=300).contains(&self.clock_skew_secs) {
+            return Err(ConfigError::Invalid(
+                "clock_skew_secs must be 0 to 300".into(),
+            ));
+        }
+        if self.max_body_bytes < 1024 || self.request_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024 and request_timeout_secs positive".into(),
+            ));
+        }
+        if self.maintenance_interval_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "maintenance_interval_secs must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The data API's audience.
+    pub fn api_audience(&self) -> String {
+        self.api_audience
+            .clone()
+            .unwrap_or_else(|| format!("{}/api", self.issuer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_values() {
+        let mut c: Config = toml::from_str("issuer = \"http://sso.example:9000\"").unwrap();
+        c.apply_env(|k| match k {
+            "CROSSPASS_LISTEN" => Some("0.0.0.0:9000".into()),
+            "CROSSPASS_CLOCK_SKEW_SECS" => Some("5".into()),
+            _ => None,
+        })
+        .unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.clock_skew_secs, 5);
+        assert_eq!(c.api_audience(), "http://sso.example:9000/api");
+        assert!(c
+            .apply_env(|k| (k == "CROSSPASS_LISTEN").then(|| "nope".into()))
+            .is_err());
+    }
+
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let example: Config = toml::from_str(include_str!("../crosspass.example.toml")).unwrap();
+        example.validate().unwrap();
+        let defaults = Config::default();
+        assert_eq!(
+            format!("{example:?}"),
+            format!(
+                "{:?}",
+                Config {
+                    api_audience: Some(defaults.api_audience()),
+                    ..defaults
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn issuer_must_be_a_canonical_origin() {
+        for bad in [
+            "http://sso.example/",
+            "http://SSO.example",
+            "http://sso.example/x",
+        ] {
+            let c = Config {
+                issuer: bad.into(),
+                ..Config::default()
+            };
+            assert!(c.validate().is_err(), "{bad}");
+        }
+        assert!(toml::from_str::<Config>("nope = 1").is_err());
+    }
+}

@@ -1,0 +1,176 @@
+//! The one error type of the HTTP surface, mapped once to a status, an RFC 6749 §5.2 /
+//! RFC 6750 §3.1 error code and a JSON body. Bodies never echo a token.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use crosspass_protocol::claims::ClaimError;
+use crosspass_protocol::jws::JwtError;
+use std::borrow::Cow;
+
+type Text = Cow<'static, str>;
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Missing or malformed parameter.
+    #[error("{0}")]
+    InvalidRequest(Text),
+    /// Client authentication failed.
+    #[error("{0}")]
+    InvalidClient(Text),
+    /// The assertion is invalid, expired, replayed, or maps to no user.
+    #[error("{0}")]
+    InvalidGrant(Text),
+    /// More scope than the registration allows.
+    #[error("{0}")]
+    InvalidScope(Text),
+    /// A `grant_type` other than the JWT bearer grant.
+    #[error("unsupported grant_type")]
+    UnsupportedGrantType,
+    /// Missing, malformed, expired or foreign access token.
+    #[error("{0}")]
+    InvalidToken(Text),
+    /// The access token lacks the scope.
+    #[error("the token lacks the {0} scope")]
+    InsufficientScope(&'static str),
+    /// Authenticated but not allowed.
+    #[error("{0}")]
+    AccessDenied(Text),
+    /// No such resource.
+    #[error("{0}")]
+    NotFound(Text),
+    /// A write without `If-Match`.
+    #[error("If-Match is required")]
+    PreconditionRequired,
+    /// A write whose `If-Match` is not the current version.
+    #[error("the record changed since it was read")]
+    PreconditionFailed {
+        /// The current version's ETag.
+        etag: String,
+        /// The current record.
+        current: serde_json::Value,
+    },
+    /// Fails the tenant's form schema.
+    #[error("the record does not match the form")]
+    Unprocessable(serde_json::Value),
+    /// Body larger than the limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// Wrong `Content-Type`.
+    #[error("{0}")]
+    UnsupportedMediaType(&'static str),
+    /// The request took too long.
+    #[error("request timed out")]
+    Timeout,
+    /// A bug or a storage failure; details go to the log only.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The status and the stable error code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            ApiError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
+            ApiError::InvalidGrant(_) => (StatusCode::BAD_REQUEST, "invalid_grant"),
+            ApiError::InvalidScope(_) => (StatusCode::BAD_REQUEST, "invalid_scope"),
+            ApiError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
+            ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
+            ApiError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
+            ApiError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::PreconditionRequired => {
+                (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
+            }
+            ApiError::PreconditionFailed { .. } => {
+                (StatusCode::PRECONDITION_FAILED, "precondition_failed")
+            }
+            ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_record"),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request")
+            }
+            ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        }
+    }
+
+    /// A failed partner assertion: `invalid_scope` for scope, `invalid_grant` otherwise.
+    pub fn grant(e: JwtError) -> Self {
+        match e {
+            JwtError::Claim(ClaimError::Scope) => ApiError::InvalidScope(e.to_string().into()),
+            e => ApiError::InvalidGrant(e.to_string().into()),
+        }
+    }
+
+    /// A failed client assertion.
+    pub fn client(e: JwtError) -> Self {
+        ApiError::InvalidClient(format!("client authentication failed: {e}").into())
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// What the request log says about a failed request: the code and the description the
+/// client got (neither ever holds token content).
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The stable error code.
+    pub code: &'static str,
+    /// The description sent to the client.
+    pub description: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let description = match &self {
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                "internal error".to_owned()
+            }
+            e => e.to_string(),
+        };
+        let failure = Failure {
+            code,
+            description: description.clone(),
+        };
+        let mut body = serde_json::json!({ "error": code, "error_description": description });
+        let mut etag = None;
+        match self {
+            ApiError::PreconditionFailed { etag: tag, current } => {
+                body["current"] = current;
+                body["etag"] = tag.clone().into();
+                etag = Some(tag);
+            }
+            ApiError::Unprocessable(fields) => body["fields"] = fields,
+            _ => {}
+        }
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        let challenge = match code {
+            "invalid_token" | "insufficient_scope" => Some(format!(
+                "Bearer error=\"{code}\", error_description=\"{}\"",
+                description.replace(['"', '\\'], "'")
+            )),
+            "invalid_client" => Some("Bearer".to_owned()),
+            _ => None,
+        };
+        if let Some(v) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, v);
+        }
+        if let Some(v) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+            headers.insert(header::ETAG, v);
+        }
+        response.extensions_mut().insert(failure);
+        response
+    }
+}

@@ -1,0 +1,440 @@
+//! Per-tenant form schemas and the validation of records against them.
+//!
+//! A schema is a small JSON-Schema-like list of fields the widget renders in order:
+//!
+//! ```json
+//! {"title": "Company profile", "fields": [
+//!   {"name": "company", "type": "string", "label": "Company", "required": true,
+//!    "min_length": 2, "max_length": 80, "pattern": "[A-Za-z0-9 .,&-]+", "help": "Legal name"},
+//!   {"name": "employees", "type": "number", "label": "Employees", "min": 1, "max": 100000, "integer": true},
+//!   {"name": "newsletter", "type": "boolean", "label": "Newsletter"},
+//!   {"name": "plan", "type": "enum", "label": "Plan", "options": ["free", "pro"]},
+//!   {"name": "renewal", "type": "date", "label": "Renewal", "min": "2024-01-01"}
+//! ]}
+//! ```
+//!
+//! `pattern` must match the whole value; dates are `YYYY-MM-DD`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Most fields in one form.
+pub const MAX_FIELDS: usize = 64;
+/// Longest string value accepted when a field sets no `max_length`.
+pub const DEFAULT_MAX_LENGTH: usize = 1000;
+
+/// A tenant's form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormSchema {
+    /// Heading shown above the form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The fields, in display order.
+    pub fields: Vec<Field>,
+}
+
+/// One field: a type and the constraints that fit it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// Key in the record: `[a-z][a-z0-9_]*`.
+    pub name: String,
+    /// The value's type.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    /// Label shown to the user.
+    pub label: String,
+    /// Help text shown under the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// Whether a value is needed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    /// Fewest characters (string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<usize>,
+    /// Most characters (string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<usize>,
+    /// A regular expression the whole value must match (string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// Smallest value (number) or earliest date (date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Bound>,
+    /// Largest value (number) or latest date (date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Bound>,
+    /// Whole numbers only (number).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub integer: bool,
+    /// The allowed values (enum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
+}
+
+/// The type of a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// A number.
+    Number,
+    /// A checkbox.
+    Boolean,
+    /// One of `options`.
+    Enum,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+}
+
+/// A `min` or `max`: a number for number fields, a date for date fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Bound {
+    /// For number fields.
+    Number(f64),
+    /// For date fields.
+    Date(String),
+}
+
+impl Bound {
+    fn number(b: Option<&Bound>) -> Option<f64> {
+        match b {
+            Some(Bound::Number(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn date(b: Option<&Bound>) -> Option<&str> {
+        match b {
+            Some(Bound::Date(d)) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// Why a schema was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// Not JSON of the schema's shape.
+    #[error("not a form schema: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A field is inconsistent.
+    #[error("field `{0}`: {1}")]
+    Field(String, &'static str),
+    /// Too many fields, or none.
+    #[error("a form has 1 to {MAX_FIELDS} fields")]
+    Count,
+}
+
+fn valid_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    name.len() <= 64
+        && bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn anchored(pattern: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    regex_lite::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(1 << 16)
+        .build()
+}
+
+/// `YYYY-MM-DD` naming a real calendar day.
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    if !s
+        .bytes()
+        .enumerate()
+        .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+impl FormSchema {
+    /// Parses and checks a schema.
+    pub fn parse(text: &str) -> Result<Self, SchemaError> {
+        let schema: FormSchema = serde_json::from_str(text)?;
+        if schema.fields.is_empty() || schema.fields.len() > MAX_FIELDS {
+            return Err(SchemaError::Count);
+        }
+        for (i, f) in schema.fields.iter().enumerate() {
+            let bad = |why| Err(SchemaError::Field(f.name.clone(), why));
+            if !valid_name(&f.name) {
+                return bad("name must match [a-z][a-z0-9_]* (at most 64)");
+            }
+            if schema.fields.iter().take(i).any(|o| o.name == f.name) {
+                return bad("duplicate name");
+            }
+            if f.label.trim().is_empty() {
+                return bad("label is required");
+            }
+            let is = |t: FieldType| f.kind == t;
+            if !is(FieldType::String)
+                && (f.min_length.is_some() || f.max_length.is_some() || f.pattern.is_some())
+            {
+                return bad("min_length, max_length and pattern are for strings");
+            }
+            if !is(FieldType::Number) && f.integer {
+                return bad("integer is for numbers");
+            }
+            if !is(FieldType::Enum) && f.options.is_some() {
+                return bad("options are for enums");
+            }
+            if !is(FieldType::Number)
+                && !is(FieldType::Date)
+                && (f.min.is_some() || f.max.is_some())
+            {
+                return bad("min and max are for numbers and dates");
+            }
+            match f.kind {
+                FieldType::String => {
+                    if let (Some(lo), Some(hi)) = (f.min_length, f.max_length) {
+                        if lo > hi {
+                            return bad("min_length exceeds max_length");
+                        }
+                    }
+                    if f.max_length.is_some_and(|m| m > 100_000) {
+                        return bad("max_length too large");
+                    }
+                    if let Some(p) = &f.pattern {
+                        if anchored(p).is_err() {
+                            return bad("pattern is not a valid regular expression");
+                        }
+                    }
+                }
+                FieldType::Number => {
+                    let (lo, hi) = (Bound::number(f.min.as_ref()), Bound::number(f.max.as_ref()));
+                    if f.min.is_some() != lo.is_some() || f.max.is_some() != hi.is_some() {
+                        return bad("min and max of a number field are numbers");
+                    }
+                    if let (Some(lo), Some(hi)) = (lo, hi) {
+                        if lo > hi {
+                            return bad("min exceeds max");
+                        }
+                    }
+                }
+                FieldType::Boolean => {}
+                FieldType::Enum => {
+                    let options = f.options.as_deref().unwrap_or_default();
+                    if options.is_empty() {
+                        return bad("an enum needs options");
+                    }
+                    if options
+                        .iter()
+                        .enumerate()
+                        .any(|(j, o)| options[..j].contains(o))
+                    {
+                        return bad("duplicate option");
+                    }
+                }
+                FieldType::Date => {
+                    let (lo, hi) = (Bound::date(f.min.as_ref()), Bound::date(f.max.as_ref()));
+                    if f.min.is_some() != lo.is_some_and(is_date)
+                        || f.max.is_some() != hi.is_some_and(is_date)
+                    {
+                        return bad("min and max of a date field are YYYY-MM-DD dates");
+                    }
+                    if let (Some(lo), Some(hi)) = (lo, hi) {
+                        if lo > hi {
+                            return bad("min is after max");
+                        }
+                    }
+                }
+            }
+        }
+        Ok(schema)
+    }
+
+    /// Checks a record: every problem, keyed by field name. Unknown fields are errors;
+    /// `null` counts as absent.
+    pub fn validate(&self, record: &Map<String, Value>) -> Result<(), BTreeMap<String, String>> {
+        let mut errors = BTreeMap::new();
+        for name in record.keys() {
+            if !self.fields.iter().any(|f| &f.name == name) {
+                errors.insert(name.clone(), "unknown field".to_owned());
+            }
+        }
+        for f in &self.fields {
+            let value = record.get(&f.name).filter(|v| !v.is_null());
+            let Some(value) = value else {
+                if f.required {
+                    errors.insert(f.name.clone(), "required".to_owned());
+                }
+                continue;
+            };
+            if let Err(why) = check_value(f, value) {
+                errors.insert(f.name.clone(), why);
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn check_value(f: &Field, value: &Value) -> Result<(), String> {
+    match f.kind {
+        FieldType::String => {
+            let s = value.as_str().ok_or("must be a string")?;
+            let n = s.chars().count();
+            if let Some(m) = f.min_length.filter(|m| n < *m) {
+                return Err(format!("must be at least {m} characters"));
+            }
+            let max = f.max_length.unwrap_or(DEFAULT_MAX_LENGTH);
+            if n > max {
+                return Err(format!("must be at most {max} characters"));
+            }
+            if let Some(p) = &f.pattern {
+                if !anchored(p).is_ok_and(|re| re.is_match(s)) {
+                    return Err("does not match the expected format".into());
+                }
+            }
+            Ok(())
+        }
+        FieldType::Number => {
+            let v = value.as_f64().ok_or("must be a number")?;
+            if f.integer && v.fract() != 0.0 {
+                return Err("must be a whole number".into());
+            }
+            if let Some(m) = Bound::number(f.min.as_ref()).filter(|m| v < *m) {
+                return Err(format!("must be at least {m}"));
+            }
+            if let Some(m) = Bound::number(f.max.as_ref()).filter(|m| v > *m) {
+                return Err(format!("must be at most {m}"));
+            }
+            Ok(())
+        }
+        FieldType::Boolean => value
+            .is_boolean()
+            .then_some(())
+            .ok_or_else(|| "must be true or false".into()),
+        FieldType::Enum => {
+            let ok = value
+                .as_str()
+                .is_some_and(|s| f.options.iter().flatten().any(|o| o == s));
+            ok.then_some(())
+                .ok_or_else(|| "must be one of the options".into())
+        }
+        FieldType::Date => {
+            let s = value
+                .as_str()
+                .filter(|s| is_date(s))
+                .ok_or("must be a date (YYYY-MM-DD)")?;
+            if let Some(m) = Bound::date(f.min.as_ref()).filter(|m| s < *m) {
+                return Err(format!("must be on or after {m}"));
+            }
+            if let Some(m) = Bound::date(f.max.as_ref()).filter(|m| s > *m) {
+                return Err(format!("must be on or before {m}"));
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SCHEMA: &str = r#"{"title": "Profile", "fields": [
+        {"name": "company", "type": "string", "label": "Company", "required": true,
+         "min_length": 2, "max_length": 10, "pattern": "[A-Za-z ]+"},
+        {"name": "employees", "type": "number", "label": "Employees", "min": 1, "max": 100, "integer": true},
+        {"name": "newsletter", "type": "boolean", "label": "Newsletter"},
+        {"name": "plan", "type": "enum", "label": "Plan", "options": ["free", "pro"]},
+        {"name": "renewal", "type": "date", "label": "Renewal", "min": "2024-01-01"}
+    ]}"#;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn valid_and_invalid_records() {
+        let s = FormSchema::parse(SCHEMA).unwrap();
+        s.validate(&obj(
+            json!({"company": "Abc Corp", "employees": 5, "newsletter": true,
+            "plan": "pro", "renewal": "2024-02-29"}),
+        ))
+        .unwrap();
+        s.validate(&obj(json!({"company": "Ab", "plan": null})))
+            .unwrap();
+        let errors = s
+            .validate(&obj(
+                json!({"employees": 2.5, "newsletter": "yes", "plan": "gold",
+                "renewal": "2023-02-29", "extra": 1}),
+            ))
+            .unwrap_err();
+        let keys: Vec<&str> = errors.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "company",
+                "employees",
+                "extra",
+                "newsletter",
+                "plan",
+                "renewal"
+            ]
+        );
+        assert_eq!(errors["company"], "required");
+        let e = s.validate(&obj(json!({"company": "A1"}))).unwrap_err();
+        assert_eq!(e["company"], "does not match the expected format");
+        let e = s
+            .validate(&obj(json!({"company": "Abcdefghijk"})))
+            .unwrap_err();
+        assert_eq!(e["company"], "must be at most 10 characters");
+    }
+
+    #[test]
+    fn bad_schemas() {
+        for bad in [
+            r#"{"fields": []}"#,
+            r#"{"fields": [{"name": "A", "type": "boolean", "label": "x"}]}"#,
+            r#"{"fields": [{"name": "a", "type": "color", "label": "x"}]}"#,
+            r#"{"fields": [{"name": "a", "type": "string", "label": "x", "pattern": "("}]}"#,
+            r#"{"fields": [{"name": "a", "type": "enum", "label": "x", "options": []}]}"#,
+            r#"{"fields": [{"name": "a", "type": "date", "label": "x", "min": "2024-13-01"}]}"#,
+            r#"{"fields": [{"name": "a", "type": "number", "label": "x", "min": 5, "max": 1}]}"#,
+            r#"{"fields": [{"name": "a", "type": "boolean", "label": "x"}, {"name": "a", "type": "boolean", "label": "y"}]}"#,
+            r#"{"fields": [{"name": "a", "type": "boolean", "label": "x", "extra": 1}]}"#,
+            r#"{"fields": [{"name": "a", "type": "boolean", "label": "x", "pattern": "a"}]}"#,
+            r#"{"fields": [{"name": "a", "type": "number", "label": "x", "min": "2024-01-01"}]}"#,
+        ] {
+            assert!(FormSchema::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2024-2-29"));
+        assert!(!is_date("2024-02-3a"));
+        assert!(!is_date("+024-02-03"));
+    }
+}

@@ -1,0 +1,34 @@
+//! XYZ's reference backend: the authorization server that redeems partner assertions
+//! for access tokens, the data API behind the embedded form, the partner registry, and
+//! static hosting of the hub page and the SDK.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /healthz` | liveness |
+//! | `POST /oauth/token` | JWT bearer grant (ID-JAG), optional `private_key_jwt` client auth ([`oauth`]) |
+//! | `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server` | XYZ's keys and RFC 8414 metadata |
+//! | `PUT /api/v1/partners/{client_id}/users/{external_id}` | user provisioning by a partner backend ([`users`]) |
+//! | `GET /api/v1/form`, `GET`/`PUT /api/v1/me/record` | the data API ([`api`]) |
+//! | `GET /hub`, `/hub/popup`, `/hub/{file}`, `/hub/pkg/{path}`, `/sdk/{path}` | hub pages and static files ([`assets`]) |
+//!
+//! Storage is one SQL database ([`db`]); everything else a replica holds in memory
+//! (signing keys, recently read partners) is reloaded from it.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod form;
+pub mod keys;
+pub mod oauth;
+pub mod registry;
+pub mod users;
+pub mod util;
+
+pub use app::{router, AppState, Server, StartError};
+pub use config::Config;

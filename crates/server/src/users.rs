@@ -1,0 +1,114 @@
+//! User provisioning: a partner backend creates (or updates) the XYZ user for one of
+//! its own users, authenticated with a client assertion in `Authorization: Bearer`.
+
+use crate::app::AppState;
+use crate::auth::authenticate_client;
+use crate::error::ApiError;
+use crate::oauth::new_user_id;
+use crate::util::now;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use crosspass_protocol::Assertion;
+
+/// Longest partner user id accepted.
+pub const MAX_EXTERNAL_ID_LEN: usize = 256;
+/// Largest profile object stored.
+pub const MAX_PROFILE_BYTES: usize = 8 * 1024;
+
+/// A partner's user id: 1 to [`MAX_EXTERNAL_ID_LEN`] bytes, no control characters.
+pub fn valid_external_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_EXTERNAL_ID_LEN && !id.chars().any(char::is_control)
+}
+
+/// The credential of `Authorization: Bearer …`, or `None`.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// True when the request says its body is JSON.
+pub fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// `PUT /api/v1/partners/{client_id}/users/{external_id}`: idempotent; 201 when the
+/// user was created, 200 when it existed.
+pub async fn put_user(
+    State(state): State<AppState>,
+    Path((client_id, external_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let token = bearer(&headers).ok_or_else(|| {
+        ApiError::InvalidClient("a client assertion is required in Authorization: Bearer".into())
+    })?;
+    let partner = authenticate_client(&state, &Assertion::new(token)).await?;
+    if partner.client_id.as_str() != client_id {
+        return Err(ApiError::AccessDenied(
+            "a client may only provision its own users".into(),
+        ));
+    }
+    if !valid_external_id(&external_id) {
+        return Err(ApiError::InvalidRequest(
+            format!("external id must be 1 to {MAX_EXTERNAL_ID_LEN} printable characters").into(),
+        ));
+    }
+    let body = body.map_err(|r| match r.status().as_u16() {
+        413 => ApiError::PayloadTooLarge,
+        _ => ApiError::InvalidRequest("unreadable body".into()),
+    })?;
+    let profile = if body.is_empty() {
+        None
+    } else {
+        if !is_json(&headers) {
+            return Err(ApiError::UnsupportedMediaType("expected application/json"));
+        }
+        if body.len() > MAX_PROFILE_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|_| ApiError::InvalidRequest("body is not JSON".into()))?;
+        let shape = || ApiError::InvalidRequest("body must be {} or {\"profile\": {…}}".into());
+        let object = value.as_object().ok_or_else(shape)?;
+        match (object.len(), object.get("profile")) {
+            (0, _) => None,
+            (1, Some(p)) if p.is_object() => Some(p.clone()),
+            _ => return Err(shape()),
+        }
+    };
+    let user = state
+        .db
+        .upsert_user(
+            &partner.tenant,
+            &external_id,
+            profile.as_ref(),
+            &new_user_id(),
+            now(),
+        )
+        .await?;
+    let status = if user.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({
+            "user_id": user.id,
+            "tenant": partner.tenant,
+            "external_id": external_id,
+            "created": user.created,
+        })),
+    )
+        .into_response())
+}

@@ -1,0 +1,242 @@
+//! A real server on 127.0.0.1:0 with a real SQLite file in a temporary directory, two
+//! registered partners, and helpers to mint their assertions.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use crosspass_protocol::jws::{Jwks, SigningKey};
+use crosspass_protocol::TenantId;
+use crosspass_server::registry::PartnerInput;
+use crosspass_server::util::{now, random_id};
+use crosspass_server::{Config, Server};
+use serde_json::{json, Value};
+use std::path::Path;
+
+pub const ISSUER: &str = "http://sso.localhost:18080";
+pub const API: &str = "http://sso.localhost:18080/api";
+pub const ABC_ISS: &str = "http://abc.localhost:18081";
+pub const ABC_ORIGIN: &str = "http://abc.localhost:18081";
+pub const ABC_SITE2: &str = "http://example2.localhost:18083";
+pub const DEF_ISS: &str = "http://def.localhost:18082";
+pub const DEF_ORIGIN: &str = "http://def.localhost:18082";
+pub const HUB_INDEX: &str = "<!doctype html><title>hub</title>\
+<script type=\"application/json\" id=\"hub-config\">{{HUB_CONFIG}}</script>\
+<script type=\"module\" src=\"/hub/hub.js\"></script>\n";
+pub const HUB_POPUP: &str = "<!doctype html><title>popup</title>\
+<script type=\"application/json\" id=\"hub-config\">{{HUB_CONFIG}}</script>\n";
+pub const WASM: &[u8] = b"\0asm\x01\0\0\0";
+
+pub struct Partner {
+    pub client_id: &'static str,
+    pub issuer: &'static str,
+    pub key: SigningKey,
+}
+
+impl Partner {
+    pub fn abc() -> Self {
+        Partner {
+            client_id: "abc",
+            issuer: ABC_ISS,
+            key: SigningKey::ed25519("abc-1", &[11; 32]).unwrap(),
+        }
+    }
+
+    pub fn def() -> Self {
+        Partner {
+            client_id: "def",
+            issuer: DEF_ISS,
+            key: SigningKey::p256("def-1", &[22; 32]).unwrap(),
+        }
+    }
+
+    pub fn claims(&self, sub: &str) -> Value {
+        let now = now();
+        json!({
+            "iss": self.issuer, "sub": sub, "aud": ISSUER, "client_id": self.client_id,
+            "jti": random_id(12), "iat": now, "exp": now + 120, "scope": "form.read form.write",
+        })
+    }
+
+    pub fn header(&self) -> Value {
+        json!({"alg": self.key.alg().as_str(), "kid": self.key.kid(), "typ": "oauth-id-jag+jwt"})
+    }
+
+    pub fn sign(&self, header: &Value, claims: &Value) -> String {
+        self.key
+            .sign_compact(&header.to_string(), &claims.to_string())
+    }
+
+    /// A fresh, valid assertion for `sub`.
+    pub fn assertion(&self, sub: &str) -> String {
+        self.sign(&self.header(), &self.claims(sub))
+    }
+
+    /// A fresh, valid client assertion (`private_key_jwt`).
+    pub fn client_assertion(&self) -> String {
+        let now = now();
+        let claims = json!({
+            "iss": self.client_id, "sub": self.client_id, "aud": ISSUER,
+            "jti": random_id(12), "iat": now, "exp": now + 60,
+        });
+        self.sign(
+            &json!({"alg": self.key.alg().as_str(), "kid": self.key.kid()}),
+            &claims,
+        )
+    }
+
+    pub fn jwks(&self) -> String {
+        Jwks::new(vec![self.key.public_jwk()])
+            .unwrap()
+            .to_json()
+            .to_string()
+    }
+}
+
+pub struct TestServer {
+    pub server: Option<Server>,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+pub fn config(dir: &Path) -> Config {
+    Config {
+        issuer: ISSUER.into(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url: format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("db/crosspass.db").display()
+        ),
+        www_dir: dir.join("www"),
+        dist_dir: dir.join("dist"),
+        ..Config::default()
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        write(&dir.path().join("www/hub/index.html"), HUB_INDEX.as_bytes());
+        write(&dir.path().join("www/hub/popup.html"), HUB_POPUP.as_bytes());
+        write(
+            &dir.path().join("www/hub/hub.js"),
+            b"import './pkg/crosspass_hub.js';\n",
+        );
+        write(&dir.path().join("www/hub/hub.css"), b"body{margin:0}\n");
+        write(&dir.path().join("www/secret.txt"), b"secret\n");
+        write(&dir.path().join("dist/hub/crosspass_hub_bg.wasm"), WASM);
+        write(
+            &dir.path().join("dist/hub/crosspass_hub.js"),
+            b"export {};\n",
+        );
+        write(
+            &dir.path().join("dist/sdk/crosspass.js"),
+            b"window.Crosspass = {};\n",
+        );
+        write(
+            &dir.path()
+                .join("dist/sdk/snippets/crosspass-sdk-1/inline0.js"),
+            b"export const x = 1;\n",
+        );
+        let server = Server::start(config(dir.path())).await.unwrap();
+        let base = format!("http://{}", server.addr());
+        let db = &server.state().db;
+        for (p, tenant, origins, jit) in [
+            (Partner::abc(), "abc", vec![ABC_ORIGIN, ABC_SITE2], false),
+            (Partner::def(), "def", vec![DEF_ORIGIN], true),
+        ] {
+            let partner = PartnerInput {
+                client_id: p.client_id.into(),
+                tenant: tenant.into(),
+                issuer: p.issuer.into(),
+                jwks: p.jwks(),
+                origins: origins.into_iter().map(String::from).collect(),
+                scopes: "form.read form.write".into(),
+                token_lifetime_secs: 600,
+                jit_users: jit,
+            }
+            .validate()
+            .unwrap();
+            db.insert_partner(&partner, now()).await.unwrap();
+        }
+        db.upsert_user(
+            &TenantId::new("abc").unwrap(),
+            "alice",
+            None,
+            "u_alice",
+            now(),
+        )
+        .await
+        .unwrap();
+        TestServer {
+            server: Some(server),
+            base,
+            http: reqwest::Client::new(),
+            dir,
+        }
+    }
+
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// POSTs a token request; returns status, headers and JSON body.
+    pub async fn token(&self, form: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
+        let r = self
+            .http
+            .post(self.url("/oauth/token"))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, headers, r.json().await.unwrap())
+    }
+
+    /// Redeems `assertion` on the browser path.
+    pub async fn redeem(&self, assertion: &str) -> (u16, Value) {
+        let (s, _, b) = self
+            .token(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion),
+            ])
+            .await;
+        (s, b)
+    }
+
+    /// A fresh access token for abc's user alice.
+    pub async fn alice_token(&self, scope: Option<&str>) -> String {
+        let mut form = vec![
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:jwt-bearer".to_owned(),
+            ),
+            ("assertion", Partner::abc().assertion("alice")),
+        ];
+        if let Some(s) = scope {
+            form.push(("scope", s.to_owned()));
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, _, body) = self.token(&form).await;
+        assert_eq!(status, 200, "{body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await.unwrap();
+        }
+    }
+}
+
+pub fn error(code: &str, description: &str) -> Value {
+    json!({"error": code, "error_description": description})
+}

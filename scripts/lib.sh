@@ -1,0 +1,17 @@
+# Shared by the scripts in this folder: repository root, PATH and a few helpers.
+# Sourced, never run.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+# wasm-opt comes from the npm `binaryen` package (Debian's is too old for current
+# wasm-bindgen output); cargo-installed tools live in ~/.cargo/bin.
+export PATH="$ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# Playwright drives Debian's Chromium; it must never try to download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+
+WASM_BINDGEN_VERSION=0.2.130
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, skipping whatever is already there.
+# Only package registries are used: crates.io, npm and Debian.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+step "setup"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+note "rust target wasm32-unknown-unknown: ok"
+
+# The CLI must match the `wasm-bindgen` crate version pinned in Cargo.toml exactly.
+# No --locked: its lockfile pins a webpki-roots the registry no longer has.
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --no-default-features
+fi
+note "wasm-bindgen $WASM_BINDGEN_VERSION: ok"
+
+if [[ ! -x "$CHROMIUM" || ! -x "$CHROMEDRIVER" ]]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q chromium chromium-driver
+fi
+note "$("$CHROMIUM" --version 2>/dev/null | head -1): ok"
+
+# Reinstall node_modules only when package.json or the lockfile changed since the last
+# install (the stamp holds their hash).
+stamp=node_modules/.crosspass-stamp
+want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  if [[ -f package-lock.json ]]; then
+    npm ci --no-audit --no-fund
+  else
+    npm install --no-audit --no-fund
+  fi
+  cat package.json package-lock.json | sha256sum | cut -d' ' -f1 >"$stamp"
+fi
+note "node_modules (binaryen $(wasm-opt --version | awk '{print $3}'), playwright, jose): ok"

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The whole gate: formatting, lints (native and wasm32), native tests, wasm tests in
+# headless Chromium, the wasm build, and the end-to-end browser suite.
+# Every stage runs even if an earlier one failed, so one run reports everything; the
+# last line is "N passed, M failed" over all stages (a failed gate with no test
+# counts of its own counts as one failure).
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+bash scripts/setup.sh || exit 1
+
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+passed=0 failed=0
+summary=()
+
+# Sums the "test result: … N passed; M failed" lines of cargo's harness and of
+# wasm-bindgen-test-runner.
+count_cargo() {
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1) } }
+       END { printf "%d %d\n", p, f }' "$1"
+}
+
+# stage NAME KIND COMMAND...   KIND: gate (no counts), cargo, playwright
+stage() {
+  local name="$1" kind="$2"
+  shift 2
+  step "$name"
+  local log="$logs/${name//[^a-z0-9]/_}.log" start=$SECONDS rc p=0 f=0
+  "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  case "$kind" in
+    cargo) read -r p f < <(count_cargo "$log") ;;
+    playwright) read -r p f < <(node tests/e2e/count.mjs) ;;
+  esac
+  if ((rc != 0 && f == 0)); then f=1; fi
+  passed=$((passed + p)) failed=$((failed + f))
+  local status=ok
+  ((rc == 0)) || status=FAILED
+  summary+=("$(printf '%-28s %-6s %5d passed %4d failed %5ds' "$name" "$status" "$p" "$f" $((SECONDS - start)))")
+  return "$rc"
+}
+
+stage "cargo fmt" gate cargo fmt --all --check
+stage "clippy native" gate cargo clippy --workspace --all-targets --all-features -- -D warnings
+# The protocol crate's tests use native-only dev-dependencies (proptest, getrandom),
+# so on wasm32 its library is linted and the hub and SDK with all their targets.
+stage "clippy wasm32 protocol" gate \
+  cargo clippy --target wasm32-unknown-unknown -p crosspass-protocol --lib -- -D warnings
+stage "clippy wasm32 hub+sdk" gate \
+  cargo clippy --target wasm32-unknown-unknown -p crosspass-hub -p crosspass-sdk --all-targets --all-features \
+  -- -D warnings
+stage "cargo test native" cargo cargo test --workspace --no-fail-fast
+# The e2e suite runs the dev server binary. cargo test has just built it for the
+# server's integration tests; a separate `cargo build -p crosspass-server` would resolve
+# features without dev-dependencies and recompile most of the tree, so it runs only
+# when that binary is missing or older than a source it is built from.
+server_bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/crosspass"
+if [[ ! -x "$server_bin" ]] ||
+  [[ -n "$(find crates/server crates/protocol Cargo.toml Cargo.lock -newer "$server_bin" -print -quit)" ]]; then
+  stage "build server (dev)" gate cargo build -p crosspass-server
+fi
+stage "wasm tests (chromium)" cargo \
+  cargo test --target wasm32-unknown-unknown -p crosspass-hub -p crosspass-sdk --all-features --no-fail-fast
+if stage "build wasm" gate bash scripts/build-wasm.sh; then
+  rm -f tests/e2e/.output/report.json
+  CROSSPASS_SERVER_BIN="$server_bin" \
+    stage "e2e (playwright)" playwright playwright test --config tests/e2e/playwright.config.mjs
+else
+  summary+=("e2e (playwright)             SKIPPED (no build)")
+  failed=$((failed + 1))
+fi
+
+step "summary"
+printf '    %s\n' "${summary[@]}"
+echo
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,30 @@
+// Scenario 2: a second tab on abc is signed in without a new assertion; signing out in
+// one tab signs out the other.
+import { test, expect } from "@playwright/test";
+import { ABC } from "./env.mjs";
+import { countAssertionRequests, expectFormState, partnerSignIn, sdk, xyzForm } from "./pages.mjs";
+
+test("a second tab reuses the session; signing out in one tab signs out the other", async ({ context }) => {
+  const first = await context.newPage();
+  await partnerSignIn(first, ABC, "chris");
+  const token = await sdk(first, "getToken");
+  expect(token.accessToken).toBeTruthy();
+
+  const second = await context.newPage();
+  const assertions = countAssertionRequests(second);
+  await second.goto(ABC);
+  await expectFormState(xyzForm(second), "ready");
+  expect((await sdk(second, "getToken")).accessToken).toBe(token.accessToken);
+  expect(assertions.count).toBe(0);
+
+  // Listen in the second tab, then sign out in the first.
+  await second.evaluate(async () => {
+    window.sessionEvents = [];
+    (await window.crosspass).on("session", (e) => window.sessionEvents.push(e));
+  });
+  await first.locator("#partner-sign-out").click();
+  await expect.poll(() => second.evaluate(() => window.sessionEvents)).toContainEqual({ signedIn: false });
+  await expectFormState(xyzForm(second), "signed-out");
+  // The partner session is gone too, so no new assertion can be had: signed out.
+  expect(await sdk(second, "getToken")).toMatchObject({ error: { code: "login_required" } });
+});
