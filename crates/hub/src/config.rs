@@ -1,7 +1,7 @@
 //! The hub configuration the server embeds in the hub page.
 
-use crosspass_protocol::{ClientId, OriginAllowlist, ScopeSet, TenantId};
-use serde::Deserialize;
+use crosspass_protocol::json::{self, JsonError, Members, Value};
+use crosspass_protocol::{ClientId, OriginAllowlist, OriginPattern, ScopeSet, TenantId};
 
 /// Id of the `<script type="application/json">` element holding the configuration.
 pub const CONFIG_ELEMENT_ID: &str = "hub-config";
@@ -10,7 +10,7 @@ pub const CONFIG_ELEMENT_ID: &str = "hub-config";
 ///
 /// Unknown members are tolerated: the page comes from XYZ's own server, and a newer
 /// server may add fields an older hub build does not read.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HubConfig {
     /// The client this hub instance serves.
     pub client_id: ClientId,
@@ -31,8 +31,29 @@ pub struct HubConfig {
 
 impl HubConfig {
     /// Parses the configuration JSON.
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
+    pub fn from_json(text: &str) -> Result<Self, JsonError> {
+        let value = json::parse(text)?;
+        let mut m = Members::of(&value, "configuration")?;
+        let origins = match m.required("origins")? {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| {
+                    let text = i.as_str().ok_or(JsonError::Type("origins", "strings"))?;
+                    OriginPattern::parse(text)
+                        .map_err(|e| JsonError::Invalid("origins", e.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => return Err(JsonError::Type("origins", "an array")),
+        };
+        Ok(Self {
+            client_id: m.parsed("client_id", |s| ClientId::new(s))?,
+            tenant: m.parsed("tenant", |s| TenantId::new(s))?,
+            origins: OriginAllowlist::new(origins),
+            issuer: m.str("issuer")?.to_owned(),
+            api_audience: m.str("api_audience")?.to_owned(),
+            token_endpoint: m.str("token_endpoint")?.to_owned(),
+            scopes: m.parsed("scopes", ScopeSet::parse)?,
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use crate::ladder::{self, Access, ClickAction, Probe, StartPlan};
 use crate::popup::{self, PopupMessage};
 use crate::store::{Backend, TokenStore};
 use crate::token;
+use crosspass_protocol::json::Json;
 use crosspass_protocol::rpc::{
     Call, Ended, Event, Method, Ready, Request, Response, SessionBeginParams, SessionChanged,
     StorageRung, StorageStatus, TokenGrant, PROTOCOL_VERSION,
@@ -275,9 +276,7 @@ impl Hub {
         self.signed_in.set(signed_in);
         let data = SessionChanged { signed_in };
         if let Some(c) = self.channel.borrow().as_ref() {
-            let _ = c
-                .channel
-                .post_message(&serde_json::to_string(&data).unwrap_or_default().into());
+            let _ = c.channel.post_message(&data.to_json().into());
         }
         self.push(data);
     }
@@ -302,7 +301,7 @@ impl Hub {
                 .data()
                 .as_string()
                 .filter(|t| t.len() <= 256)
-                .and_then(|t| serde_json::from_str::<SessionChanged>(&t).ok());
+                .and_then(|t| SessionChanged::from_json(&t).ok());
             if let Some(data) = data {
                 hub.signed_in.set(data.signed_in);
                 hub.push(data);

@@ -8,9 +8,9 @@
 use crate::config::HubConfig;
 use crate::js;
 use crate::store::{Backend, Session, TokenStore};
+use crosspass_protocol::json::{self, Json, Members, Value};
 use crosspass_protocol::rpc::StorageRung;
 use js_sys::Object;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -31,54 +31,33 @@ pub enum PopupMessage {
     },
 }
 
-#[derive(Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Kind {
-    Ready,
-    Sync,
-    Result,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Wire {
-    popup: Kind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    session: Option<Session>,
-}
-
 impl PopupMessage {
     /// Decodes, refusing anything oversized or of another shape.
     pub fn decode(text: &str) -> Option<Self> {
         if text.len() > crosspass_protocol::rpc::MAX_MESSAGE_BYTES {
             return None;
         }
-        let wire: Wire = serde_json::from_str(text).ok()?;
-        match (wire.popup, wire.session) {
-            (Kind::Ready, None) => Some(PopupMessage::Ready),
-            (Kind::Sync, Some(session)) => Some(PopupMessage::Sync { session }),
-            (Kind::Result, Some(session)) => Some(PopupMessage::Result { session }),
+        let value = json::parse(text).ok()?;
+        let mut m = Members::of(&value, "message").ok()?;
+        let kind = m.str("popup").ok()?;
+        let session = m.take("session").map(Session::from_value);
+        m.finish().ok()?;
+        match (kind, session) {
+            ("ready", None) => Some(PopupMessage::Ready),
+            ("sync", Some(Ok(session))) => Some(PopupMessage::Sync { session }),
+            ("result", Some(Ok(session))) => Some(PopupMessage::Result { session }),
             _ => None,
         }
     }
 
     /// The JSON text.
     pub fn encode(&self) -> String {
-        let wire = match self.clone() {
-            PopupMessage::Ready => Wire {
-                popup: Kind::Ready,
-                session: None,
-            },
-            PopupMessage::Sync { session } => Wire {
-                popup: Kind::Sync,
-                session: Some(session),
-            },
-            PopupMessage::Result { session } => Wire {
-                popup: Kind::Result,
-                session: Some(session),
-            },
+        let (kind, session) = match self {
+            PopupMessage::Ready => ("ready", None),
+            PopupMessage::Sync { session } => ("sync", Some(session.to_value())),
+            PopupMessage::Result { session } => ("result", Some(session.to_value())),
         };
-        serde_json::to_string(&wire).unwrap_or_default()
+        Value::object([("popup", Some(kind.into())), ("session", session)]).to_json()
     }
 }
 

@@ -1,10 +1,9 @@
 //! Sessions (the tokens of one tenant, keyed by scope) and the storage that keeps them.
 
 use crate::error::HubError;
+use crosspass_protocol::json::{Json, JsonError, Members, Value};
 use crosspass_protocol::rpc::StorageRung;
 use crosspass_protocol::{AccessToken, ClientId, ScopeSet, TenantId};
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A token is handed out only while it has at least this long to live, so that it
 /// never dies in flight.
@@ -15,8 +14,7 @@ pub const MAX_TOKENS: usize = 16;
 const MAX_SESSION_BYTES: usize = 64 * 1024;
 
 /// One stored access token and what it is good for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredToken {
     /// The bearer token.
     pub access_token: AccessToken,
@@ -29,11 +27,56 @@ pub struct StoredToken {
 }
 
 /// The tokens of one tenant.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Session {
     /// At most one token per (client, scope set).
     pub tokens: Vec<StoredToken>,
+}
+
+impl Json for StoredToken {
+    fn to_value(&self) -> Value {
+        Value::object([
+            (
+                "access_token",
+                Some(self.access_token.expose_secret().into()),
+            ),
+            ("scope", Some(self.scope.to_string().into())),
+            ("expires_at", Some(self.expires_at.into())),
+            ("client_id", Some(self.client_id.as_str().into())),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "token")?;
+        let token = Self {
+            access_token: AccessToken::new(m.str("access_token")?),
+            scope: m.parsed("scope", ScopeSet::parse)?,
+            expires_at: m.int("expires_at")?,
+            client_id: m.parsed("client_id", |s| ClientId::new(s))?,
+        };
+        m.finish()?;
+        Ok(token)
+    }
+}
+
+impl Json for Session {
+    fn to_value(&self) -> Value {
+        let tokens = self.tokens.iter().map(Json::to_value).collect();
+        Value::object([("tokens", Some(Value::Array(tokens)))])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "session")?;
+        let tokens = match m.required("tokens")? {
+            Value::Array(items) => items
+                .iter()
+                .map(StoredToken::from_value)
+                .collect::<Result<_, _>>()?,
+            _ => return Err(JsonError::Type("tokens", "an array")),
+        };
+        m.finish()?;
+        Ok(Self { tokens })
+    }
 }
 
 impl Session {
@@ -45,16 +88,20 @@ impl Session {
         required: &ScopeSet,
         now: i64,
     ) -> Vec<&StoredToken> {
-        let mut found: Vec<&StoredToken> = self
-            .tokens
-            .iter()
-            .filter(|t| {
-                &t.client_id == client_id
-                    && required.is_subset(&t.scope)
-                    && t.expires_at > now.saturating_add(MIN_REMAINING_SECS)
-            })
-            .collect();
-        found.sort_by_key(|t| std::cmp::Reverse(t.expires_at));
+        let mut found: Vec<&StoredToken> = Vec::new();
+        let usable = self.tokens.iter().filter(|t| {
+            &t.client_id == client_id
+                && required.is_subset(&t.scope)
+                && t.expires_at > now.saturating_add(MIN_REMAINING_SECS)
+        });
+        // At most MAX_TOKENS: an insertion keeps the order without a sort routine.
+        for t in usable {
+            let at = found
+                .iter()
+                .position(|f| f.expires_at < t.expires_at)
+                .unwrap_or(found.len());
+            found.insert(at, t);
+        }
         found
     }
 
@@ -84,23 +131,23 @@ impl Session {
     /// Drops expired tokens and keeps at most [`MAX_TOKENS`].
     pub fn prune(&mut self, now: i64) {
         self.tokens.retain(|t| t.expires_at > now);
-        if self.tokens.len() > MAX_TOKENS {
-            self.tokens.sort_by_key(|t| std::cmp::Reverse(t.expires_at));
-            self.tokens.truncate(MAX_TOKENS);
+        while self.tokens.len() > MAX_TOKENS {
+            let shortest = self
+                .tokens
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, t)| t.expires_at)
+                .map_or(0, |(i, _)| i);
+            self.tokens.remove(shortest);
         }
     }
 
     /// Reads a stored session; anything unreadable counts as no session.
-    pub fn from_json(text: &str) -> Self {
+    pub fn read(text: &str) -> Self {
         if text.len() > MAX_SESSION_BYTES {
             return Self::default();
         }
-        serde_json::from_str(text).unwrap_or_default()
-    }
-
-    /// The stored form.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        Self::from_json(text).unwrap_or_default()
     }
 }
 
@@ -114,15 +161,15 @@ pub fn storage_key(tenant: &TenantId) -> String {
 pub enum Backend {
     /// A `localStorage` (the window's, or a storage-access handle's).
     Web(web_sys::Storage),
-    /// This hub instance only.
-    Memory(HashMap<String, String>),
+    /// This hub instance only (a store keeps one key).
+    Memory(Option<String>),
 }
 
 impl Backend {
     fn read(&self, key: &str) -> Result<Option<String>, HubError> {
         match self {
             Backend::Web(s) => s.get_item(key).map_err(|_| HubError::StorageUnavailable),
-            Backend::Memory(m) => Ok(m.get(key).cloned()),
+            Backend::Memory(m) => Ok(m.clone()),
         }
     }
 
@@ -130,12 +177,8 @@ impl Backend {
         match (self, value) {
             (Backend::Web(s), Some(v)) => s.set_item(key, v),
             (Backend::Web(s), None) => s.remove_item(key),
-            (Backend::Memory(m), Some(v)) => {
-                m.insert(key.to_owned(), v.to_owned());
-                Ok(())
-            }
-            (Backend::Memory(m), None) => {
-                m.remove(key);
+            (Backend::Memory(m), v) => {
+                *m = v.map(str::to_owned);
                 Ok(())
             }
         }
@@ -173,7 +216,7 @@ impl TokenStore {
 
     /// A store that keeps nothing beyond this hub instance.
     pub fn memory(tenant: &TenantId) -> Self {
-        Self::new(tenant, Backend::Memory(HashMap::new()), StorageRung::Memory)
+        Self::new(tenant, Backend::Memory(None), StorageRung::Memory)
     }
 
     /// The rung in use.
@@ -184,7 +227,7 @@ impl TokenStore {
     /// The stored session (empty when none or unreadable).
     pub fn load(&self) -> Session {
         match self.backend.read(&self.key) {
-            Ok(Some(text)) => Session::from_json(&text),
+            Ok(Some(text)) => Session::read(&text),
             _ => Session::default(),
         }
     }
@@ -194,8 +237,8 @@ impl TokenStore {
     pub fn save(&mut self, session: &Session) {
         let text = (!session.tokens.is_empty()).then(|| session.to_json());
         if self.backend.write(&self.key, text.as_deref()).is_err() {
-            let mut memory = Backend::Memory(HashMap::new());
-            // Writing to a HashMap cannot fail.
+            let mut memory = Backend::Memory(None);
+            // Writing to memory cannot fail.
             let _ = memory.write(&self.key, text.as_deref());
             self.backend = memory;
             self.rung = StorageRung::Memory;
@@ -291,14 +334,11 @@ mod tests {
 
     #[test]
     fn unreadable_sessions_are_empty() {
-        assert_eq!(Session::from_json("{"), Session::default());
-        assert_eq!(
-            Session::from_json(r#"{"tokens":[],"x":1}"#),
-            Session::default()
-        );
-        assert_eq!(Session::from_json(&"x".repeat(70_000)), Session::default());
+        assert_eq!(Session::read("{"), Session::default());
+        assert_eq!(Session::read(r#"{"tokens":[],"x":1}"#), Session::default());
+        assert_eq!(Session::read(&"x".repeat(70_000)), Session::default());
         let mut s = Session::default();
         s.insert(token("abc", "form.read", NOW + 100), NOW);
-        assert_eq!(Session::from_json(&s.to_json()), s);
+        assert_eq!(Session::read(&s.to_json()), s);
     }
 }

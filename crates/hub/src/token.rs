@@ -6,9 +6,8 @@ use crate::config::HubConfig;
 use crate::error::HubError;
 use crate::store::{StoredToken, MIN_REMAINING_SECS};
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, ACCESS_TOKEN_TYP};
-use crosspass_protocol::jose;
-use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
-use serde::Deserialize;
+use crosspass_protocol::json::{self, Json, Members};
+use crosspass_protocol::{jose, AccessToken, Assertion, ScopeSet};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -26,12 +25,14 @@ pub fn check_access_token(
     required: &ScopeSet,
     now: i64,
 ) -> Result<StoredToken, HubError> {
-    let text = token.expose_secret();
-    let header = jose::decode_header(text)?;
-    if !jose::typ_matches(header.typ.as_deref(), ACCESS_TOKEN_TYP) {
+    let parts = jose::split(token.expose_secret())?;
+    let header = jose::segment_value(parts.header)?;
+    let typ = header.get("typ").and_then(json::Value::as_str);
+    if !jose::typ_matches(typ, ACCESS_TOKEN_TYP) {
         return Err(HubError::NotAnAccessToken);
     }
-    let claims: AccessTokenClaims = jose::decode_claims_unverified(text)?;
+    let claims = AccessTokenClaims::from_value(&jose::segment_value(parts.payload)?)
+        .map_err(|e| jose::JoseError::Json(e.to_string()))?;
     claims.check(
         &AccessTokenExpectations {
             issuer: &config.issuer,
@@ -104,32 +105,30 @@ pub fn grant_body(config: &HubConfig, assertion: &Assertion, scope: Option<&Scop
     form_encode(&pairs)
 }
 
-#[derive(Deserialize)]
-struct TokenSuccess {
-    access_token: AccessToken,
-    token_type: String,
-}
-
-#[derive(Deserialize)]
-struct TokenFailure {
-    error: String,
-}
-
 /// Reads a token endpoint response (RFC 6749 §5.1 / §5.2).
 pub fn parse_token_response(status: u16, body: &str) -> Result<AccessToken, HubError> {
     if body.len() > MAX_RESPONSE_BYTES {
         return Err(HubError::Server("oversized response".into()));
     }
+    let value = json::parse(body).ok();
     if (200..300).contains(&status) {
-        let ok: TokenSuccess = serde_json::from_str(body)
-            .map_err(|_| HubError::Server("unreadable token response".into()))?;
-        if !ok.token_type.eq_ignore_ascii_case("bearer") {
+        // Other members (`expires_in`, `scope`, …) are for other clients: the hub reads
+        // the token's own claims.
+        let (token, token_type) = value
+            .as_ref()
+            .and_then(|v| Members::of(v, "response").ok())
+            .and_then(|mut m| Some((m.str("access_token").ok()?, m.str("token_type").ok()?)))
+            .ok_or_else(|| HubError::Server("unreadable token response".into()))?;
+        if !token_type.eq_ignore_ascii_case("bearer") {
             return Err(HubError::Server("unexpected token type".into()));
         }
-        return Ok(ok.access_token);
+        return Ok(AccessToken::new(token));
     }
-    let failure = serde_json::from_str::<TokenFailure>(body).ok();
-    Err(match (status, failure.as_ref().map(|f| f.error.as_str())) {
+    let error = value
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(json::Value::as_str);
+    Err(match (status, error) {
         (_, Some("invalid_grant")) => HubError::InvalidGrant,
         (_, Some("invalid_scope")) => HubError::InvalidScope,
         (_, Some("invalid_request" | "invalid_client" | "unsupported_grant_type")) => {

@@ -3,6 +3,7 @@
 //! (RFC 9068). Times are Unix seconds and the clock is always passed in.
 
 use crate::ids::{ClientId, TenantId};
+use crate::json::{Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
 use serde::{Deserialize, Serialize};
 
@@ -210,6 +211,61 @@ pub struct AccessTokenClaims {
     pub exp: i64,
 }
 
+impl Json for Audience {
+    fn to_value(&self) -> Value {
+        match self {
+            Audience::One(a) => a.as_str().into(),
+            Audience::Many(v) => Value::Array(v.iter().map(|a| a.as_str().into()).collect()),
+        }
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        match v {
+            Value::String(a) => Ok(Audience::One(a.clone())),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .map(Audience::Many)
+                .ok_or(JsonError::Type("aud", "a string or an array of strings")),
+            _ => Err(JsonError::Type("aud", "a string or an array of strings")),
+        }
+    }
+}
+
+/// The same JSON form as the `serde` one, for browser code that links no `serde_json`.
+/// Claims it does not know are ignored, as RFC 7519 §4 asks.
+impl Json for AccessTokenClaims {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("iss", Some(self.iss.as_str().into())),
+            ("sub", Some(self.sub.as_str().into())),
+            ("aud", Some(self.aud.to_value())),
+            ("client_id", Some(self.client_id.as_str().into())),
+            ("tenant", Some(self.tenant.as_str().into())),
+            ("scope", Some(self.scope.to_string().into())),
+            ("jti", Some(self.jti.as_str().into())),
+            ("iat", Some(self.iat.into())),
+            ("exp", Some(self.exp.into())),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "claims")?;
+        Ok(Self {
+            iss: m.str("iss")?.to_owned(),
+            sub: m.str("sub")?.to_owned(),
+            aud: Audience::from_value(m.required("aud")?)?,
+            client_id: m.parsed("client_id", |s| ClientId::new(s))?,
+            tenant: m.parsed("tenant", |s| TenantId::new(s))?,
+            scope: m.parsed("scope", ScopeSet::parse)?,
+            jti: m.str("jti")?.to_owned(),
+            iat: m.int("iat")?,
+            exp: m.int("exp")?,
+        })
+    }
+}
+
 /// What a holder of an access token expects it to be bound to.
 #[derive(Clone, Debug)]
 pub struct AccessTokenExpectations<'a> {
@@ -275,6 +331,45 @@ mod tests {
             exp: Some(NOW + 120),
             nbf: None,
             scope: Some(ScopeSet::parse("form.read").unwrap()),
+        }
+    }
+
+    #[test]
+    fn access_token_json_matches_serde() {
+        let claims = AccessTokenClaims {
+            iss: "https://sso.xyz".into(),
+            sub: "u_1".into(),
+            aud: Audience::Many(vec!["https://sso.xyz/api".into()]),
+            client_id: ClientId::new("abc").unwrap(),
+            tenant: TenantId::new("abc").unwrap(),
+            scope: ScopeSet::parse("form.write form.read").unwrap(),
+            jti: "j".into(),
+            iat: NOW,
+            exp: NOW + 300,
+        };
+        let by_serde = serde_json::to_string(&claims).unwrap();
+        assert_eq!(AccessTokenClaims::from_json(&by_serde).unwrap(), claims);
+        assert_eq!(
+            serde_json::from_str::<AccessTokenClaims>(&claims.to_json()).unwrap(),
+            claims
+        );
+        let mut extra = serde_json::to_value(&claims).unwrap();
+        extra["ext"] = serde_json::json!({"any": 1});
+        assert_eq!(
+            AccessTokenClaims::from_json(&extra.to_string()).unwrap(),
+            claims
+        );
+        for (member, bad) in [
+            ("exp", serde_json::json!("1800000300")),
+            ("exp", serde_json::json!(1.5)),
+            ("aud", serde_json::json!(7)),
+            ("client_id", serde_json::json!("a b")),
+            ("scope", serde_json::json!(["form.read"])),
+        ] {
+            let mut v = serde_json::to_value(&claims).unwrap();
+            v[member] = bad;
+            assert!(AccessTokenClaims::from_json(&v.to_string()).is_err(), "{v}");
+            assert!(serde_json::from_value::<AccessTokenClaims>(v).is_err());
         }
     }
 

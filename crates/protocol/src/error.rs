@@ -1,6 +1,6 @@
 //! Stable error codes seen unchanged by Rust and JavaScript callers.
 
-use serde::{Deserialize, Serialize};
+use crate::json::{Json, JsonError, Members, Value};
 use std::fmt;
 
 macro_rules! error_codes {
@@ -8,9 +8,9 @@ macro_rules! error_codes {
         /// A stable string code carried by every error the hub and SDK report.
         ///
         /// The strings never change once published: JavaScript code switches on them.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
-            $($(#[$doc])* #[serde(rename = $code)] $variant,)*
+            $($(#[$doc])* $variant,)*
         }
 
         impl ErrorCode {
@@ -70,8 +70,7 @@ impl fmt::Display for ErrorCode {
 /// An error as it travels in an RPC reply: a stable code and a human-readable message.
 ///
 /// Messages never contain tokens or assertions.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RpcError {
     /// The stable code.
     pub code: ErrorCode,
@@ -86,6 +85,25 @@ impl RpcError {
             code,
             message: message.into(),
         }
+    }
+}
+
+impl Json for RpcError {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("code", Some(self.code.as_str().into())),
+            ("message", Some(self.message.as_str().into())),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "error")?;
+        let code = m.parsed("code", |c| {
+            ErrorCode::from_code(c).ok_or("unknown error code")
+        })?;
+        let message = m.str("message")?.to_owned();
+        m.finish()?;
+        Ok(Self { code, message })
     }
 }
 
@@ -107,19 +125,19 @@ mod tests {
         for code in ErrorCode::ALL {
             assert!(seen.insert(code.as_str()), "duplicate {code}");
             assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
-            let json = serde_json::to_string(code).unwrap();
-            assert_eq!(json, format!("\"{}\"", code.as_str()));
-            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), *code);
+            let e = RpcError::new(*code, "m");
+            assert_eq!(
+                e.to_json(),
+                format!(r#"{{"code":"{}","message":"m"}}"#, code.as_str())
+            );
+            assert_eq!(RpcError::from_json(&e.to_json()).unwrap(), e);
         }
         assert_eq!(ErrorCode::from_code("LOGIN_REQUIRED"), None);
     }
 
     #[test]
     fn rpc_error_rejects_unknown_codes_and_fields() {
-        assert!(serde_json::from_str::<RpcError>(r#"{"code":"nope","message":""}"#).is_err());
-        assert!(
-            serde_json::from_str::<RpcError>(r#"{"code":"timeout","message":"","extra":1}"#)
-                .is_err()
-        );
+        assert!(RpcError::from_json(r#"{"code":"nope","message":""}"#).is_err());
+        assert!(RpcError::from_json(r#"{"code":"timeout","message":"","extra":1}"#).is_err());
     }
 }

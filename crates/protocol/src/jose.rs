@@ -5,6 +5,7 @@
 //! `exp`) before storing it; it never trusts what it reads for anything else. The
 //! server verifies signatures (see the `jws` feature) before it reads claims.
 
+use crate::json;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -101,6 +102,14 @@ pub fn decode_claims_unverified<T: DeserializeOwned>(token: &str) -> Result<T, J
 pub fn decode_json<T: DeserializeOwned>(segment: &str) -> Result<T, JoseError> {
     let bytes = b64_decode(segment)?;
     serde_json::from_slice(&bytes).map_err(|e| JoseError::Json(e.to_string()))
+}
+
+/// Decodes a base64url JSON segment into a [`json::Value`] (browser code, which links
+/// no `serde_json`).
+pub fn segment_value(segment: &str) -> Result<json::Value, JoseError> {
+    let bytes = b64_decode(segment)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| JoseError::Json("not UTF-8".into()))?;
+    json::parse(text).map_err(|e| JoseError::Json(e.to_string()))
 }
 
 /// True when `typ` names `expected` in short (`at+jwt`) or media-type

@@ -11,6 +11,7 @@ pub mod claims;
 pub mod error;
 pub mod ids;
 pub mod jose;
+pub mod json;
 pub mod origin;
 pub mod rpc;
 pub mod scope;

@@ -127,7 +127,7 @@ impl Origin {
             (Scheme::Https, rest)
         } else if let Some(rest) = input.strip_prefix("http://") {
             (Scheme::Http, rest)
-        } else if input.contains("://") {
+        } else if find(input, "://").is_some() {
             return Err(OriginError::Scheme);
         } else {
             return Err(OriginError::Syntax("missing scheme"));
@@ -191,6 +191,14 @@ impl Origin {
     }
 }
 
+/// Byte offset of `needle` in `hay`. Inputs are short; a plain scan keeps the
+/// general substring searcher out of browser bundles.
+fn find(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
 fn precheck(input: &str) -> Result<(), OriginError> {
     if input == "null" {
         return Err(OriginError::Null);
@@ -206,7 +214,11 @@ fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), OriginError> {
         let end = rest
             .find(']')
             .ok_or(OriginError::Syntax("unclosed IPv6 bracket"))?;
-        let (host, after) = rest.split_at(end + 1);
+        // `]` is one byte, so both halves are on character boundaries.
+        let (host, after) = (
+            rest.get(..=end).unwrap_or_default(),
+            rest.get(end + 1..).unwrap_or_default(),
+        );
         match after.strip_prefix(':') {
             Some(port) => Ok((host, Some(port))),
             None if after.is_empty() => Ok((host, None)),
@@ -332,7 +344,14 @@ impl OriginPattern {
     /// Parses an exact origin, or a `scheme://*.parent[:port]` pattern, from canonical
     /// serialised form.
     pub fn parse(input: &str) -> Result<Self, OriginError> {
-        match input.split_once("://*.") {
+        const WILDCARD: &str = "://*.";
+        let split = find(input, WILDCARD).map(|i| {
+            (
+                input.get(..i).unwrap_or_default(),
+                input.get(i + WILDCARD.len()..).unwrap_or_default(),
+            )
+        });
+        match split {
             Some((scheme, rest)) => {
                 let base = Origin::parse_serialized(&format!("{scheme}://{rest}"))?;
                 if base.host.starts_with('[') || !base.host.contains('.') {

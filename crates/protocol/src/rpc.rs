@@ -14,11 +14,9 @@
 
 use crate::error::{ErrorCode, RpcError};
 use crate::ids::ClientId;
+use crate::json::{self, Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
 use crate::secret::{AccessToken, Assertion};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use std::fmt;
 
 /// The protocol version carried in every envelope's `crosspass` member.
@@ -38,13 +36,10 @@ pub enum DecodeError {
     /// Not valid JSON, not an object, a member of the wrong type, an unknown or
     /// duplicate member.
     #[error("malformed message: {0}")]
-    Malformed(String),
+    Malformed(JsonError),
     /// The `crosspass` member names another version.
     #[error("unsupported protocol version {0}")]
-    UnsupportedVersion(u64),
-    /// The request id is empty, too long or has odd characters.
-    #[error("invalid request id")]
-    InvalidId,
+    UnsupportedVersion(i64),
     /// The method is not one of [`Method::ALL`].
     #[error("unknown method")]
     UnknownMethod,
@@ -54,7 +49,7 @@ pub enum DecodeError {
         /// The method.
         method: Method,
         /// What was wrong.
-        reason: String,
+        reason: JsonError,
     },
 }
 
@@ -73,18 +68,24 @@ impl DecodeError {
     }
 }
 
-fn malformed(e: serde_json::Error) -> DecodeError {
-    DecodeError::Malformed(e.to_string())
+impl From<JsonError> for DecodeError {
+    fn from(e: JsonError) -> Self {
+        DecodeError::Malformed(e)
+    }
 }
 
 /// A request id chosen by the caller: 1–64 characters of `A-Z a-z 0-9 . _ : -`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RequestId(String);
+
+/// Why a request id was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("ids are 1-64 characters of A-Z a-z 0-9 . _ : -")]
+pub struct InvalidId;
 
 impl RequestId {
     /// Validates an id.
-    pub fn new(s: impl Into<String>) -> Result<Self, DecodeError> {
+    pub fn new(s: impl Into<String>) -> Result<Self, InvalidId> {
         let s = s.into();
         let ok = !s.is_empty()
             && s.len() <= MAX_REQUEST_ID_LEN
@@ -93,26 +94,13 @@ impl RequestId {
         if ok {
             Ok(Self(s))
         } else {
-            Err(DecodeError::InvalidId)
+            Err(InvalidId)
         }
     }
 
     /// The id's text.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl TryFrom<String> for RequestId {
-    type Error = DecodeError;
-    fn try_from(s: String) -> Result<Self, DecodeError> {
-        Self::new(s)
-    }
-}
-
-impl From<RequestId> for String {
-    fn from(id: RequestId) -> String {
-        id.0
     }
 }
 
@@ -125,9 +113,9 @@ impl fmt::Display for RequestId {
 macro_rules! methods {
     ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
         /// An RPC method name.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum Method {
-            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+            $($(#[$doc])* $variant,)*
         }
 
         impl Method {
@@ -168,9 +156,12 @@ impl fmt::Display for Method {
     }
 }
 
+fn scope_value(scope: &ScopeSet) -> Value {
+    Value::String(scope.to_string())
+}
+
 /// `hello` parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HelloParams {
     /// The client the page belongs to; must match the hub's `client_id`.
     pub client_id: ClientId,
@@ -178,12 +169,44 @@ pub struct HelloParams {
     pub sdk_version: String,
 }
 
+impl Json for HelloParams {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("client_id", Some(self.client_id.as_str().into())),
+            ("sdk_version", Some(self.sdk_version.as_str().into())),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "params")?;
+        let client_id = m.parsed("client_id", |s| ClientId::new(s))?;
+        let sdk_version = m.str("sdk_version")?.to_owned();
+        m.finish()?;
+        Ok(Self {
+            client_id,
+            sdk_version,
+        })
+    }
+}
+
 /// `token.get` parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenGetParams {
     /// Scopes the token must carry.
     pub scope: ScopeSet,
+}
+
+impl Json for TokenGetParams {
+    fn to_value(&self) -> Value {
+        Value::object([("scope", Some(scope_value(&self.scope)))])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "params")?;
+        let scope = m.parsed("scope", ScopeSet::parse)?;
+        m.finish()?;
+        Ok(Self { scope })
+    }
 }
 
 /// `session.begin` parameters: exactly one of the two credentials.
@@ -203,60 +226,55 @@ pub enum SessionBeginParams {
     },
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionBeginWire {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    assertion: Option<Assertion>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    scope: Option<ScopeSet>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    access_token: Option<AccessToken>,
-}
-
-impl Serialize for SessionBeginParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let wire = match self.clone() {
-            SessionBeginParams::Assertion { assertion, scope } => SessionBeginWire {
-                assertion: Some(assertion),
-                scope,
-                access_token: None,
-            },
-            SessionBeginParams::AccessToken { access_token } => SessionBeginWire {
-                assertion: None,
-                scope: None,
-                access_token: Some(access_token),
-            },
-        };
-        wire.serialize(s)
+impl Json for SessionBeginParams {
+    fn to_value(&self) -> Value {
+        match self {
+            SessionBeginParams::Assertion { assertion, scope } => Value::object([
+                ("assertion", Some(assertion.expose_secret().into())),
+                ("scope", scope.as_ref().map(scope_value)),
+            ]),
+            SessionBeginParams::AccessToken { access_token } => {
+                Value::object([("access_token", Some(access_token.expose_secret().into()))])
+            }
+        }
     }
-}
 
-impl<'de> Deserialize<'de> for SessionBeginParams {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        match SessionBeginWire::deserialize(d)? {
-            SessionBeginWire {
-                assertion: Some(assertion),
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "params")?;
+        let assertion = m.opt_str("assertion")?;
+        let scope = m.opt_parsed("scope", ScopeSet::parse)?;
+        let access_token = m.opt_str("access_token")?;
+        m.finish()?;
+        match (assertion, scope, access_token) {
+            (Some(a), scope, None) => Ok(SessionBeginParams::Assertion {
+                assertion: Assertion::new(a),
                 scope,
-                access_token: None,
-            } => Ok(SessionBeginParams::Assertion { assertion, scope }),
-            SessionBeginWire {
-                assertion: None,
-                scope: None,
-                access_token: Some(access_token),
-            } => Ok(SessionBeginParams::AccessToken { access_token }),
-            _ => Err(D::Error::custom(
-                "exactly one of `assertion` or `access_token` is required (`scope` only with `assertion`)",
+            }),
+            (None, None, Some(t)) => Ok(SessionBeginParams::AccessToken {
+                access_token: AccessToken::new(t),
+            }),
+            _ => Err(JsonError::Invalid(
+                "params",
+                "exactly one of `assertion` or `access_token` is required (`scope` only with `assertion`)".into(),
             )),
         }
     }
 }
 
 /// Parameters of the methods that take none: only `{}` or an absent `params`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NoParams {}
+
+impl Json for NoParams {
+    fn to_value(&self) -> Value {
+        Value::Object(Vec::new())
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        Members::of(v, "params")?.finish()?;
+        Ok(NoParams {})
+    }
+}
 
 /// A method with its parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -287,6 +305,26 @@ impl Call {
             Call::StorageRequest => Method::StorageRequest,
         }
     }
+
+    fn params(&self) -> Value {
+        match self {
+            Call::Hello(p) => p.to_value(),
+            Call::TokenGet(p) => p.to_value(),
+            Call::SessionBegin(p) => p.to_value(),
+            Call::SessionEnd | Call::StorageStatus | Call::StorageRequest => NoParams {}.to_value(),
+        }
+    }
+
+    fn decode(method: Method, params: &Value) -> Result<Self, JsonError> {
+        Ok(match method {
+            Method::Hello => Call::Hello(HelloParams::from_value(params)?),
+            Method::TokenGet => Call::TokenGet(TokenGetParams::from_value(params)?),
+            Method::SessionBegin => Call::SessionBegin(SessionBeginParams::from_value(params)?),
+            Method::SessionEnd => NoParams::from_value(params).map(|_| Call::SessionEnd)?,
+            Method::StorageStatus => NoParams::from_value(params).map(|_| Call::StorageStatus)?,
+            Method::StorageRequest => NoParams::from_value(params).map(|_| Call::StorageRequest)?,
+        })
+    }
 }
 
 /// A request envelope.
@@ -296,24 +334,6 @@ pub struct Request {
     pub id: RequestId,
     /// What to do.
     pub call: Call,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequestWire<'a> {
-    crosspass: u64,
-    id: RequestId,
-    method: String,
-    #[serde(borrow, default)]
-    params: Option<&'a RawValue>,
-}
-
-#[derive(Serialize)]
-struct RequestOut<'a, P: Serialize> {
-    crosspass: u32,
-    id: &'a RequestId,
-    method: Method,
-    params: P,
 }
 
 /// A request that could not be decoded, with its id when one could be recovered, so
@@ -326,98 +346,66 @@ pub struct DecodeFailure {
     pub error: DecodeError,
 }
 
+/// Parses a message within the size cap.
+fn parse_message(text: &str) -> Result<Value, DecodeError> {
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(DecodeError::TooLarge(text.len()));
+    }
+    Ok(json::parse(text)?)
+}
+
+/// Checks the `crosspass` member.
+fn check_version(m: &mut Members<'_>) -> Result<(), DecodeError> {
+    match m.int("crosspass")? {
+        v if v == i64::from(PROTOCOL_VERSION) => Ok(()),
+        v => Err(DecodeError::UnsupportedVersion(v)),
+    }
+}
+
+fn request_id(m: &mut Members<'_>) -> Result<RequestId, JsonError> {
+    m.parsed("id", |s| RequestId::new(s))
+}
+
 impl Request {
     /// Decodes one request message. Unknown members, wrong types, duplicate members,
     /// unknown methods and oversize messages are all refused.
     pub fn decode(text: &str) -> Result<Self, DecodeFailure> {
-        if text.len() > MAX_MESSAGE_BYTES {
-            return Err(DecodeFailure {
-                id: None,
-                error: DecodeError::TooLarge(text.len()),
-            });
-        }
-        Self::decode_strict(text).map_err(|error| DecodeFailure {
-            id: recover_id(text),
-            error,
-        })
+        let value = parse_message(text).map_err(|error| DecodeFailure { id: None, error })?;
+        let id = value
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| RequestId::new(s).ok());
+        Self::decode_value(&value).map_err(|error| DecodeFailure { id, error })
     }
 
-    fn decode_strict(text: &str) -> Result<Self, DecodeError> {
-        let wire: RequestWire<'_> = serde_json::from_str(text).map_err(malformed)?;
-        if wire.crosspass != u64::from(PROTOCOL_VERSION) {
-            return Err(DecodeError::UnsupportedVersion(wire.crosspass));
-        }
-        let method = Method::from_name(&wire.method).ok_or(DecodeError::UnknownMethod)?;
-        let params = wire.params.map_or("{}", RawValue::get);
-        let call = match method {
-            Method::Hello => Call::Hello(params_of(method, params)?),
-            Method::TokenGet => Call::TokenGet(params_of(method, params)?),
-            Method::SessionBegin => Call::SessionBegin(params_of(method, params)?),
-            Method::SessionEnd => {
-                params_of::<NoParams>(method, params).map(|_| Call::SessionEnd)?
-            }
-            Method::StorageStatus => {
-                params_of::<NoParams>(method, params).map(|_| Call::StorageStatus)?
-            }
-            Method::StorageRequest => {
-                params_of::<NoParams>(method, params).map(|_| Call::StorageRequest)?
-            }
-        };
-        Ok(Request { id: wire.id, call })
+    fn decode_value(value: &Value) -> Result<Self, DecodeError> {
+        let mut m = Members::of(value, "message")?;
+        check_version(&mut m)?;
+        let id = request_id(&mut m)?;
+        let method = m.str("method")?;
+        let params = m.take("params");
+        m.finish()?;
+        let method = Method::from_name(method).ok_or(DecodeError::UnknownMethod)?;
+        let empty = Value::Object(Vec::new());
+        let call = Call::decode(method, params.unwrap_or(&empty))
+            .map_err(|reason| DecodeError::InvalidParams { method, reason })?;
+        Ok(Request { id, call })
     }
 
     /// Encodes this request as JSON text.
     pub fn encode(&self) -> String {
-        fn out<P: Serialize>(id: &RequestId, method: Method, params: P) -> String {
-            to_json(&RequestOut {
-                crosspass: PROTOCOL_VERSION,
-                id,
-                method,
-                params,
-            })
-        }
-        let (id, method) = (&self.id, self.call.method());
-        match &self.call {
-            Call::Hello(p) => out(id, method, p),
-            Call::TokenGet(p) => out(id, method, p),
-            Call::SessionBegin(p) => out(id, method, p),
-            Call::SessionEnd | Call::StorageStatus | Call::StorageRequest => {
-                out(id, method, NoParams {})
-            }
-        }
+        Value::object([
+            ("crosspass", Some(PROTOCOL_VERSION.into())),
+            ("id", Some(self.id.as_str().into())),
+            ("method", Some(self.call.method().as_str().into())),
+            ("params", Some(self.call.params())),
+        ])
+        .to_json()
     }
-}
-
-fn params_of<T: DeserializeOwned>(method: Method, raw: &str) -> Result<T, DecodeError> {
-    // serde would accept `[]` for a struct; params are always an object.
-    if !raw.trim_start().starts_with('{') {
-        return Err(DecodeError::InvalidParams {
-            method,
-            reason: "params must be an object".into(),
-        });
-    }
-    serde_json::from_str(raw).map_err(|e| DecodeError::InvalidParams {
-        method,
-        reason: e.to_string(),
-    })
-}
-
-fn recover_id(text: &str) -> Option<RequestId> {
-    #[derive(Deserialize)]
-    struct IdOnly {
-        id: Option<RequestId>,
-    }
-    serde_json::from_str::<IdOnly>(text).ok().and_then(|w| w.id)
-}
-
-fn to_json<T: Serialize>(v: &T) -> String {
-    // Serialising these types cannot fail: no maps with non-string keys, no floats.
-    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// Where the hub keeps tokens (DESIGN.md flow E), best first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StorageRung {
     /// XYZ's first-party storage, through storage access (granted or requested).
     Unpartitioned,
@@ -429,9 +417,33 @@ pub enum StorageRung {
     Memory,
 }
 
+impl StorageRung {
+    /// Every rung, best first.
+    pub const ALL: &'static [StorageRung] = &[
+        StorageRung::Unpartitioned,
+        StorageRung::FirstPartyPopup,
+        StorageRung::Partitioned,
+        StorageRung::Memory,
+    ];
+
+    /// The wire name, e.g. `"first_party_popup"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StorageRung::Unpartitioned => "unpartitioned",
+            StorageRung::FirstPartyPopup => "first_party_popup",
+            StorageRung::Partitioned => "partitioned",
+            StorageRung::Memory => "memory",
+        }
+    }
+
+    /// Looks a wire name up.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+}
+
 /// The answer to `storage.status` and `storage.request`, and part of `ready`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StorageStatus {
     /// The rung in use.
     pub rung: StorageRung,
@@ -439,9 +451,25 @@ pub struct StorageStatus {
     pub can_request: bool,
 }
 
+impl Json for StorageStatus {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("rung", Some(self.rung.as_str().into())),
+            ("can_request", Some(self.can_request.into())),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "storage")?;
+        let rung = m.parsed("rung", |s| StorageRung::from_name(s).ok_or("unknown rung"))?;
+        let can_request = m.bool("can_request")?;
+        m.finish()?;
+        Ok(Self { rung, can_request })
+    }
+}
+
 /// The `hello` result: the hub is ready on this port.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ready {
     /// [`PROTOCOL_VERSION`].
     pub protocol: u32,
@@ -453,9 +481,43 @@ pub struct Ready {
     pub storage: StorageStatus,
 }
 
+impl Json for Ready {
+    fn to_value(&self) -> Value {
+        let methods = self.methods.iter().map(|m| m.as_str().into()).collect();
+        Value::object([
+            ("protocol", Some(self.protocol.into())),
+            ("hub_version", Some(self.hub_version.as_str().into())),
+            ("methods", Some(Value::Array(methods))),
+            ("storage", Some(self.storage.to_value())),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "ready")?;
+        let protocol = u32::try_from(m.int("protocol")?)
+            .map_err(|_| JsonError::Type("protocol", "a version number"))?;
+        let hub_version = m.str("hub_version")?.to_owned();
+        let methods = match m.required("methods")? {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().and_then(Method::from_name))
+                .collect::<Option<Vec<_>>>()
+                .ok_or(JsonError::Type("methods", "an array of method names"))?,
+            _ => return Err(JsonError::Type("methods", "an array")),
+        };
+        let storage = StorageStatus::from_value(m.required("storage")?)?;
+        m.finish()?;
+        Ok(Self {
+            protocol,
+            hub_version,
+            methods,
+            storage,
+        })
+    }
+}
+
 /// The result of `token.get` and `session.begin`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenGrant {
     /// The bearer token.
     pub access_token: AccessToken,
@@ -467,6 +529,35 @@ pub struct TokenGrant {
     pub scope: ScopeSet,
 }
 
+impl Json for TokenGrant {
+    fn to_value(&self) -> Value {
+        Value::object([
+            (
+                "access_token",
+                Some(self.access_token.expose_secret().into()),
+            ),
+            ("token_type", Some(self.token_type.as_str().into())),
+            ("expires_at", Some(self.expires_at.into())),
+            ("scope", Some(scope_value(&self.scope))),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "grant")?;
+        let access_token = AccessToken::new(m.str("access_token")?);
+        let token_type = m.str("token_type")?.to_owned();
+        let expires_at = m.int("expires_at")?;
+        let scope = m.parsed("scope", ScopeSet::parse)?;
+        m.finish()?;
+        Ok(Self {
+            access_token,
+            token_type,
+            expires_at,
+            scope,
+        })
+    }
+}
+
 /// The result of `session.end`.
 pub type Ended = NoParams;
 
@@ -476,28 +567,15 @@ pub struct Response {
     /// The request's id (`None` when the request had none that could be read).
     pub id: Option<RequestId>,
     /// Result JSON, or a typed error.
-    pub outcome: Result<Box<RawValue>, RpcError>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResponseWire {
-    crosspass: u64,
-    id: Option<RequestId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    result: Option<Box<RawValue>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    error: Option<RpcError>,
+    pub outcome: Result<Value, RpcError>,
 }
 
 impl Response {
-    /// A success reply (or a `server_error` reply, should `result` fail to encode).
-    pub fn ok<T: Serialize>(id: RequestId, result: &T) -> Self {
-        let outcome = serde_json::value::to_raw_value(result)
-            .map_err(|_| RpcError::new(ErrorCode::ServerError, "result could not be encoded"));
+    /// A success reply.
+    pub fn ok<T: Json>(id: RequestId, result: &T) -> Self {
         Self {
             id: Some(id),
-            outcome,
+            outcome: Ok(result.to_value()),
         }
     }
 
@@ -513,21 +591,24 @@ impl Response {
     pub fn encode(&self) -> String {
         let (result, error) = match &self.outcome {
             Ok(r) => (Some(r.clone()), None),
-            Err(e) => (None, Some(e.clone())),
+            Err(e) => (None, Some(e.to_value())),
         };
-        to_json(&ResponseWire {
-            crosspass: u64::from(PROTOCOL_VERSION),
-            id: self.id.clone(),
-            result,
-            error,
-        })
+        Value::object([
+            ("crosspass", Some(PROTOCOL_VERSION.into())),
+            (
+                "id",
+                Some(self.id.as_ref().map_or(Value::Null, |i| i.as_str().into())),
+            ),
+            ("result", result),
+            ("error", error),
+        ])
+        .to_json()
     }
 
     /// Reads the result as `T`; an error reply, or a result of the wrong shape, is an
     /// [`RpcError`].
-    pub fn into_result<T: DeserializeOwned>(self) -> Result<T, RpcError> {
-        let raw = self.outcome?;
-        serde_json::from_str(raw.get()).map_err(|e| {
+    pub fn into_result<T: Json>(self) -> Result<T, RpcError> {
+        T::from_value(&self.outcome?).map_err(|e| {
             RpcError::new(ErrorCode::InvalidRequest, format!("unexpected result: {e}"))
         })
     }
@@ -541,30 +622,35 @@ pub enum Event {
 }
 
 /// `session.changed` data.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionChanged {
     /// Whether a session is now stored.
     pub signed_in: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EventWire {
-    crosspass: u64,
-    event: String,
-    data: SessionChanged,
+impl Json for SessionChanged {
+    fn to_value(&self) -> Value {
+        Value::object([("signed_in", Some(self.signed_in.into()))])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "data")?;
+        let signed_in = m.bool("signed_in")?;
+        m.finish()?;
+        Ok(Self { signed_in })
+    }
 }
 
 impl Event {
     /// Encodes as JSON text.
     pub fn encode(&self) -> String {
         match self {
-            Event::SessionChanged(data) => to_json(&EventWire {
-                crosspass: u64::from(PROTOCOL_VERSION),
-                event: "session.changed".into(),
-                data: data.clone(),
-            }),
+            Event::SessionChanged(data) => Value::object([
+                ("crosspass", Some(PROTOCOL_VERSION.into())),
+                ("event", Some("session.changed".into())),
+                ("data", Some(data.to_value())),
+            ])
+            .to_json(),
         }
     }
 }
@@ -581,42 +667,44 @@ pub enum HubMessage {
 impl HubMessage {
     /// Decodes a message from the hub, as strictly as the hub decodes requests.
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
-        if text.len() > MAX_MESSAGE_BYTES {
-            return Err(DecodeError::TooLarge(text.len()));
-        }
-        let value: &RawValue = serde_json::from_str(text).map_err(malformed)?;
-        #[derive(Deserialize)]
-        struct Probe {
-            crosspass: Option<u64>,
-            event: Option<String>,
-        }
-        let probe: Probe = serde_json::from_str(value.get()).map_err(malformed)?;
-        match probe.crosspass {
-            Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
-            Some(v) => return Err(DecodeError::UnsupportedVersion(v)),
-            None => return Err(DecodeError::Malformed("missing `crosspass`".into())),
-        }
-        if probe.event.is_some() {
-            let wire: EventWire = serde_json::from_str(text).map_err(malformed)?;
-            return match wire.event.as_str() {
-                "session.changed" => Ok(HubMessage::Event(Event::SessionChanged(wire.data))),
-                _ => Err(DecodeError::Malformed("unknown event".into())),
+        let value = parse_message(text)?;
+        let mut m = Members::of(&value, "message")?;
+        check_version(&mut m)?;
+        if let Some(event) = m.opt_str("event")? {
+            let data = m.required("data")?;
+            m.finish()?;
+            return match event {
+                "session.changed" => Ok(HubMessage::Event(Event::SessionChanged(
+                    SessionChanged::from_value(data)?,
+                ))),
+                _ => Err(JsonError::Invalid("event", "unknown event".into()).into()),
             };
         }
-        let wire: ResponseWire = serde_json::from_str(text).map_err(malformed)?;
-        let outcome = match (wire.result, wire.error) {
+        let id = m
+            .take("id")
+            .map(|v| {
+                v.as_str()
+                    .ok_or(JsonError::Type("id", "a string"))
+                    .and_then(|s| {
+                        RequestId::new(s).map_err(|e| JsonError::Invalid("id", e.to_string()))
+                    })
+            })
+            .transpose()?;
+        let result = m.take("result").cloned();
+        let error = m.take("error").map(RpcError::from_value).transpose()?;
+        m.finish()?;
+        let outcome = match (result, error) {
             (Some(r), None) => Ok(r),
             (None, Some(e)) => Err(e),
             _ => {
-                return Err(DecodeError::Malformed(
+                return Err(JsonError::Invalid(
+                    "message",
                     "exactly one of `result` or `error` is required".into(),
-                ))
+                )
+                .into())
             }
         };
-        Ok(HubMessage::Response(Response {
-            id: wire.id,
-            outcome,
-        }))
+        Ok(HubMessage::Response(Response { id, outcome }))
     }
 }
 

@@ -1,7 +1,6 @@
 //! OAuth scopes (RFC 6749 §3.3) and sets of them.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::fmt;
 
 /// Longest scope string accepted, to bound work on hostile input.
@@ -54,9 +53,12 @@ impl fmt::Display for Scope {
 }
 
 /// A set of scopes, written on the wire as space-separated tokens in sorted order.
+///
+/// Kept as a sorted `Vec`: sets hold a handful of scopes, and a tree (or a generic
+/// sort) would be most of the code this type adds to a browser bundle.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct ScopeSet(BTreeSet<Scope>);
+pub struct ScopeSet(Vec<Scope>);
 
 impl ScopeSet {
     /// Parses `"a b c"`. The empty string is the empty set; repeated tokens collapse.
@@ -67,15 +69,23 @@ impl ScopeSet {
         if s.is_empty() {
             return Ok(Self::default());
         }
-        s.split(' ')
-            .map(Scope::new)
-            .collect::<Result<_, _>>()
-            .map(Self)
+        let mut set = Self::default();
+        for token in s.split(' ') {
+            set.insert(Scope::new(token)?);
+        }
+        Ok(set)
+    }
+
+    /// Adds `scope`, keeping the set sorted and free of repeats.
+    pub fn insert(&mut self, scope: Scope) {
+        if let Err(at) = self.0.binary_search(&scope) {
+            self.0.insert(at, scope);
+        }
     }
 
     /// True when every scope in `self` is also in `other`.
     pub fn is_subset(&self, other: &ScopeSet) -> bool {
-        self.0.is_subset(&other.0)
+        self.0.iter().all(|s| other.0.binary_search(s).is_ok())
     }
 
     /// True when `scope` is in the set.
@@ -96,7 +106,11 @@ impl ScopeSet {
 
 impl FromIterator<Scope> for ScopeSet {
     fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Self {
-        Self(iter.into_iter().collect())
+        let mut set = Self::default();
+        for scope in iter {
+            set.insert(scope);
+        }
+        set
     }
 }
 

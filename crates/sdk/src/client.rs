@@ -373,11 +373,9 @@ pub fn grant_to_js(g: &TokenGrant) -> JsValue {
 
 /// The JS form of a storage status: `{ rung, canRequest }`.
 pub fn status_to_js(s: &StorageStatus) -> JsValue {
-    // The wire name, e.g. "first_party_popup", exactly as the protocol spells it.
-    let rung = serde_json::to_string(&s.rung).unwrap_or_default();
-    let rung = rung.trim_matches('"');
     let o = Object::new();
-    let _ = Reflect::set(&o, &"rung".into(), &rung.into());
+    // The wire name, e.g. "first_party_popup", exactly as the protocol spells it.
+    let _ = Reflect::set(&o, &"rung".into(), &s.rung.as_str().into());
     let _ = Reflect::set(&o, &"canRequest".into(), &s.can_request.into());
     o.into()
 }

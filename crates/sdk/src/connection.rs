@@ -9,14 +9,12 @@
 
 use crate::error::SdkError;
 use crate::js::{self, Slot};
+use crosspass_protocol::json::{Json, Value};
 use crosspass_protocol::rpc::{
     Call, HelloParams, HubMessage, Ready, Request, RequestId, SessionChanged, PROTOCOL_VERSION,
 };
 use crosspass_protocol::{ClientId, ErrorCode, Origin, RpcError};
-use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -25,7 +23,26 @@ use web_sys::{HtmlIFrameElement, MessageChannel, MessageEvent, MessagePort};
 /// Pause between handshake attempts while the hub page loads.
 const HELLO_RETRY_MS: i32 = 200;
 
-type Outcome = Result<Box<RawValue>, RpcError>;
+type Outcome = Result<Value, RpcError>;
+
+/// Calls awaiting their answer, by request id. A handful at a time: a list is enough.
+#[derive(Default)]
+struct Pending(Vec<(String, Slot<Outcome>)>);
+
+impl Pending {
+    fn insert(&mut self, id: String, slot: Slot<Outcome>) {
+        self.0.push((id, slot));
+    }
+
+    fn remove(&mut self, id: &str) -> Option<Slot<Outcome>> {
+        let at = self.0.iter().position(|(k, _)| k == id)?;
+        Some(self.0.swap_remove(at).1)
+    }
+
+    fn drain(&mut self) -> Vec<Slot<Outcome>> {
+        self.0.drain(..).map(|(_, s)| s).collect()
+    }
+}
 type Listener = Closure<dyn FnMut(MessageEvent)>;
 
 /// Where the hub is and who we are.
@@ -65,7 +82,7 @@ pub struct Connection {
     iframe: Option<HtmlIFrameElement>,
     port: MessagePort,
     timeout_ms: i32,
-    pending: Rc<RefCell<HashMap<String, Slot<Outcome>>>>,
+    pending: Rc<RefCell<Pending>>,
     next_id: Cell<u64>,
     destroyed: Cell<bool>,
     _on_message: Listener,
@@ -148,7 +165,7 @@ impl Connection {
         timeout_ms: i32,
         on_event: impl Fn(SessionChanged) + 'static,
     ) -> Self {
-        let pending: Rc<RefCell<HashMap<String, Slot<Outcome>>>> = Rc::default();
+        let pending: Rc<RefCell<Pending>> = Rc::default();
         let table = pending.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let Some(message) = e
@@ -185,12 +202,12 @@ impl Connection {
     }
 
     /// Calls a hub method and reads its result as `T`.
-    pub async fn call<T: DeserializeOwned>(&self, call: Call) -> Result<T, SdkError> {
+    pub async fn call<T: Json>(&self, call: Call) -> Result<T, SdkError> {
         self.call_with_timeout(call, self.timeout_ms).await
     }
 
     /// As [`call`](Self::call), with its own time limit.
-    pub async fn call_with_timeout<T: DeserializeOwned>(
+    pub async fn call_with_timeout<T: Json>(
         &self,
         call: Call,
         timeout_ms: i32,
@@ -232,7 +249,7 @@ impl Connection {
             ErrorCode::Destroyed => SdkError::Destroyed,
             _ => SdkError::Hub(e),
         })?;
-        serde_json::from_str(raw.get()).map_err(|e| SdkError::Protocol(e.to_string()))
+        T::from_value(&raw).map_err(|e| SdkError::Protocol(e.to_string()))
     }
 
     /// Shows the hub frame (for its consent button) or hides it again.
@@ -258,8 +275,7 @@ impl Connection {
         if let Some(iframe) = &self.iframe {
             iframe.remove();
         }
-        let pending: Vec<Slot<Outcome>> =
-            self.pending.borrow_mut().drain().map(|(_, s)| s).collect();
+        let pending = self.pending.borrow_mut().drain();
         for slot in pending {
             slot.fill(Err(RpcError::new(
                 ErrorCode::Destroyed,

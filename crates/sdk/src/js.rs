@@ -10,6 +10,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+/// A number as JavaScript writes it (`String(n)`): the browser already has the
+/// float formatting that Rust would otherwise add to the bundle.
+pub fn number_text(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 /// Resolves after `ms`.
 pub async fn sleep(ms: i32) {
     let promise = Promise::new(&mut |resolve, _reject| {

@@ -717,7 +717,7 @@ impl Form {
                     if let Some(input) = control.dyn_ref::<HtmlInputElement>() {
                         let text = value
                             .as_string()
-                            .or_else(|| value.as_f64().map(|n| n.to_string()))
+                            .or_else(|| value.as_f64().map(crate::js::number_text))
                             .unwrap_or_default();
                         input.set_value(&text);
                     }
@@ -764,8 +764,9 @@ impl Form {
                         // would have to pass the field's length and pattern rules.
                         JsValue::NULL
                     } else if *kind == Kind::Number {
-                        match text.parse::<f64>() {
-                            Ok(n) if n.is_finite() => n.into(),
+                        // The browser's own number parsing (NaN when invalid).
+                        match input.value_as_number() {
+                            n if n.is_finite() => n.into(),
                             _ => {
                                 problems.push((field.name.clone(), "Enter a number.".to_owned()));
                                 continue;

@@ -71,7 +71,7 @@ fn number(v: &JsValue, keys: &[&str]) -> Option<f64> {
 /// A bound as attribute text: a number, or a date string.
 fn bound(v: &JsValue, keys: &[&str]) -> Option<String> {
     number(v, keys)
-        .map(|n| n.to_string())
+        .map(crate::js::number_text)
         .or_else(|| string(v, keys))
 }
 
