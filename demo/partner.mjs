@@ -3,7 +3,8 @@
 //   node demo/partner.mjs keygen --key FILE         create a signing key (once), print its public JWKS
 //   node demo/partner.mjs serve  --site abc --port 8081 --client-id abc --key FILE \
 //        --issuer http://abc.localhost:8081 --origin http://abc.localhost:8081 \
-//        --xyz http://sso.localhost:8080 --xyz-internal http://127.0.0.1:8080 --users alice,bob
+//        --xyz http://sso.localhost:8080 --xyz-internal http://127.0.0.1:8080 --users alice,bob \
+//        [--dir www/abc]   (the site's pages; DEF's are its Vite build in dist/def)
 //
 // The parts every real partner writes: `provision` (create the XYZ user of each of its
 // users, flow B) and `mintAssertion` with the `/xyz-assertion` route in front of it
@@ -29,6 +30,7 @@ const { positionals, values: opt } = parseArgs({
   options: {
     key: { type: "string" },
     site: { type: "string" },
+    dir: { type: "string" },
     port: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     "client-id": { type: "string" },
@@ -164,9 +166,7 @@ async function serve() {
   const users = opt.users.split(",");
   const sessions = new Map(); // session id → user id
   const cookieName = `${opt.site}_session`;
-  const siteDir = join(ROOT, "www", opt.site);
-  // DEF embeds the SDK as an npm package would ship it, served from its own origin.
-  const sdkDir = join(ROOT, "dist", "sdk");
+  const siteDir = resolve(ROOT, opt.dir ?? join("www", opt.site));
 
   if (opt["xyz-internal"]) for (const user of users) await provision(key, user);
 
@@ -204,11 +204,6 @@ async function serve() {
       }
       if (req.method === "GET" && (url.pathname === "/site.js" || url.pathname === "/site.css")) {
         return await sendFile(res, join(ROOT, "demo", url.pathname.slice(1)));
-      }
-      if (req.method === "GET" && url.pathname.startsWith("/vendor/crosspass/")) {
-        const file = inside(sdkDir, url.pathname.slice("/vendor/crosspass/".length));
-        if (file && existsSync(file)) return await sendFile(res, file);
-        return send(res, 404, "not found");
       }
       if (req.method === "GET") {
         const path = url.pathname.endsWith("/") ? url.pathname + "index.html" : url.pathname;

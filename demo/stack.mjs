@@ -28,7 +28,8 @@ function sites(ports, withEvil) {
   const origin = (host, port) => `http://${host}.localhost:${port}`;
   const list = [
     { site: "abc", client: "abc", port: ports.abc, origin: origin("abc", ports.abc) },
-    { site: "def", client: "def", port: ports.def, origin: origin("def", ports.def) },
+    // DEF's pages are a Vite app built against the packed npm package (build-sites.sh).
+    { site: "def", client: "def", port: ports.def, origin: origin("def", ports.def), dir: "dist/def" },
     // A second site of tenant abc (flow E): same client, same key, another origin.
     { site: "example2", client: "abc", port: ports.example2, origin: origin("example2", ports.example2) },
   ];
@@ -135,6 +136,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
         [
           PARTNER, "serve",
           "--site", s.site,
+          ...(s.dir ? ["--dir", s.dir] : []),
           "--port", String(s.port),
           "--client-id", s.client,
           "--key", keyFile(s),

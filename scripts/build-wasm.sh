@@ -6,6 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 step "build wasm (release)"
+# The SDK is built twice: with its form widget (`crosspass/form`, the script tag) and
+# without it (`crosspass`, for pages that only need tokens).
 cargo build --release --target wasm32-unknown-unknown -p crosspass-hub -p crosspass-sdk \
   --features crosspass-sdk/widget
 
@@ -19,29 +21,51 @@ wasm_opt_features=(
   --enable-mutable-globals --enable-reference-types --enable-multivalue
 )
 
-bind() { # crate-name out-dir
-  local name="$1" out="$2"
-  rm -rf "$out"
+bind() { # crate-name out-dir out-name
+  local name="$1" out="$2" as="$3"
   mkdir -p "$out"
-  wasm-bindgen --target web --out-dir "$out" "$wasm_dir/$name.wasm"
-  wasm-opt -Oz "${wasm_opt_features[@]}" -o "$out/${name}_bg.wasm" "$out/${name}_bg.wasm"
+  wasm-bindgen --target web --out-dir "$out" --out-name "$as" "$wasm_dir/$name.wasm"
+  wasm-opt -Oz "${wasm_opt_features[@]}" -o "$out/${as}_bg.wasm" "$out/${as}_bg.wasm"
 }
 
 step "wasm-bindgen + wasm-opt -Oz"
-bind crosspass_hub dist/hub
-bind crosspass_sdk dist/sdk
-# The SDK's hand-written JS (script-tag loader, npm entry) ships beside the glue.
-if [[ -d crates/sdk/js ]]; then
-  cp -R crates/sdk/js/. dist/sdk/
-fi
+rm -rf dist/hub dist/sdk
+bind crosspass_hub dist/hub crosspass_hub
+bind crosspass_sdk dist/sdk crosspass_sdk
+cargo build --release --target wasm32-unknown-unknown -p crosspass-sdk --no-default-features
+bind crosspass_sdk dist/sdk crosspass_core
+# The SDK's hand-written JS (script-tag loader, npm entry points, types) ships beside
+# the glue; dist/sdk is the npm package.
+cp -R crates/sdk/js/. dist/sdk/
+rm -f dist/sdk/*.d.ts.map dist/sdk/crosspass_*.d.ts dist/sdk/crosspass_*_bg.wasm.d.ts
 
 step "sizes (bytes)"
-printf '%-34s %10s %10s\n' file raw gzip-9
-raw_total=0 gz_total=0
+# size FILE... -> "raw gzip" of the files together (each gzipped on its own, as served)
+size() {
+  local raw=0 gz=0 f
+  for f in "$@"; do
+    raw=$((raw + $(stat -c %s "$f")))
+    gz=$((gz + $(gzip -9 -c "$f" | wc -c)))
+  done
+  echo "$raw $gz"
+}
+row() { printf '%-44s %10d %10d\n' "$1" $2 $3; }
+printf '%-44s %10s %10s\n' file raw gzip-9
 while IFS= read -r f; do
-  raw=$(stat -c %s "$f")
-  gz=$(gzip -9 -c "$f" | wc -c)
-  raw_total=$((raw_total + raw)) gz_total=$((gz_total + gz))
-  printf '%-34s %10d %10d\n' "${f#dist/}" "$raw" "$gz"
-done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.mjs' \) | sort)
-printf '%-34s %10d %10d\n' total "$raw_total" "$gz_total"
+  row "${f#dist/}" $(size "$f")
+done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' \) | sort)
+echo
+printf '%-44s %10s %10s\n' bundle raw gzip-9
+row "hub (wasm + glue)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js)
+core=(dist/sdk/crosspass_core_bg.wasm dist/sdk/crosspass_core.js dist/sdk/index.js dist/sdk/entry.js)
+form=(dist/sdk/crosspass_sdk_bg.wasm dist/sdk/crosspass_sdk.js dist/sdk/form.js dist/sdk/entry.js)
+row "sdk core: crosspass (wasm + js)" $(size "${core[@]}")
+row "sdk with form: crosspass/form (wasm + js)" $(size "${form[@]}")
+read -r core_raw core_gz < <(size "${core[@]}")
+read -r form_raw form_gz < <(size "${form[@]}")
+row "  widget alone (difference)" $((form_raw - core_raw)) $((form_gz - core_gz))
+row "script tag: crosspass.js + crosspass/form" $(size dist/sdk/crosspass.js "${form[@]}")
+
+step "npm package"
+npm pack ./dist/sdk --pack-destination dist --silent >/dev/null
+note "dist/$(cd dist && ls crosspass-*.tgz)"

@@ -63,7 +63,7 @@ if [[ ! -x "$server_bin" ]] ||
 fi
 stage "wasm tests (chromium)" cargo \
   cargo test --target wasm32-unknown-unknown -p crosspass-hub -p crosspass-sdk --all-features --no-fail-fast
-if stage "build wasm" gate bash scripts/build-wasm.sh; then
+if stage "build wasm" gate bash scripts/build-wasm.sh && stage "build sites" gate bash scripts/build-sites.sh; then
   rm -f tests/e2e/.output/report.json
   CROSSPASS_SERVER_BIN="$server_bin" \
     stage "e2e (playwright)" playwright playwright test --config tests/e2e/playwright.config.mjs

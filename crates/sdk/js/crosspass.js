@@ -26,7 +26,7 @@
     return type.includes("json") ? (await response.json()).assertion : (await response.text()).trim();
   }
 
-  const sdk = import(new URL("index.js", base).href);
+  const sdk = import(new URL("form.js", base).href);
   const connection = sdk.then((m) =>
     m.Crosspass.connect({ hubUrl, clientId, scope, getAssertion: assertionUrl ? getAssertion : undefined }),
   );

@@ -1,5 +1,6 @@
-// Types of the `crosspass` package. The ErrorCode union is checked against the
-// protocol crate's ErrorCode::ALL by a test in crates/sdk (tests/typescript.rs).
+// Types of the `crosspass` entry point (the API without the form widget; see form.d.ts).
+// The ErrorCode union is checked against the protocol crate's ErrorCode::ALL by a test
+// in crates/sdk (tests/typescript.rs).
 
 /** Stable error codes, identical to the Rust protocol crate's `ErrorCode`. */
 export type ErrorCode =
@@ -63,18 +64,6 @@ export interface SessionEvent {
   readonly signedIn: boolean;
 }
 
-export interface FormOptions {
-  /** API path of the record (default "/api/v1/me/record"). */
-  path?: string;
-  /** API path of the form schema (default "/api/v1/form"). */
-  schemaPath?: string;
-}
-
-export interface FormHandle {
-  destroy(): void;
-  reload(): void;
-}
-
 export interface Connection {
   getToken(options?: { scope?: string }): Promise<Token>;
   signIn(credential: SignInCredential): Promise<Token>;
@@ -85,7 +74,6 @@ export interface Connection {
   on(event: "session", callback: (event: SessionEvent) => void): () => void;
   storage(): Promise<StorageStatus>;
   requestStorageAccess(): Promise<StorageStatus>;
-  mountForm(element: Element, options?: FormOptions): FormHandle;
   destroy(): void;
 }
 
@@ -95,6 +83,3 @@ export declare const Crosspass: {
 
 /** Loads the wasm module ahead of connect() (optional). */
 export function load(wasmUrl?: string | URL): Promise<unknown>;
-
-/** Registers <crosspass-form path? schema-path?>, wired to a connection or a promise of one. */
-export function defineFormElement(connection: Connection | Promise<Connection>, name?: string): void;
