@@ -9,7 +9,8 @@ use web_sys::{Document, ShadowRoot};
 
 const CSS: &str = r#"
 :host { display: block; font: var(--crosspass-font, 15px/1.4 system-ui, sans-serif); color: var(--crosspass-fg, #1b1f24); }
-form { display: grid; gap: var(--crosspass-gap, 12px); background: var(--crosspass-bg, transparent); }
+form, .fields { display: grid; gap: var(--crosspass-gap, 12px); }
+form { background: var(--crosspass-bg, transparent); }
 [hidden] { display: none !important; }
 .field { display: grid; gap: 4px; }
 .field.checkbox { grid-template-columns: auto 1fr; align-items: center; column-gap: 8px; }
