@@ -96,9 +96,10 @@ async fn hub_html(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if let Ok(v) = HeaderValue::from_str(&csp(&ancestors)) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+    // Never serve the hub without its policy: fail closed.
+    let policy = HeaderValue::from_str(&csp(&ancestors))
+        .map_err(|_| ApiError::Internal("unencodable hub CSP".into()))?;
+    h.insert(header::CONTENT_SECURITY_POLICY, policy);
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
