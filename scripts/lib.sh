@@ -15,3 +15,13 @@ WASM_BINDGEN_VERSION=0.2.130
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
+
+# The bin directory of the newest installed PostgreSQL server (Debian keeps it off
+# PATH), or PG_BIN when set; empty when there is none.
+pg_bin() {
+  if [[ -n "${PG_BIN:-}" ]]; then
+    echo "$PG_BIN"
+    return
+  fi
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" | sort -V | tail -1 | xargs -r dirname
+}

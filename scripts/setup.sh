@@ -19,12 +19,22 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIN
 fi
 note "wasm-bindgen $WASM_BINDGEN_VERSION: ok"
 
+# Debian packages: Chromium for the browser tests, the PostgreSQL server for the
+# server's PostgreSQL test stage (scripts/with-postgres.sh runs a throwaway cluster).
+apt=()
 if [[ ! -x "$CHROMIUM" || ! -x "$CHROMEDRIVER" ]]; then
+  apt+=(chromium chromium-driver)
+fi
+if [[ -z "$(pg_bin)" ]]; then
+  apt+=(postgresql)
+fi
+if ((${#apt[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q chromium chromium-driver
+  apt-get install -y -q "${apt[@]}"
 fi
 note "$("$CHROMIUM" --version 2>/dev/null | head -1): ok"
+note "$("$(pg_bin)/postgres" --version): ok"
 
 # Reinstall node_modules only when package.json or the lockfile changed since the last
 # install (the stamp holds their hash).

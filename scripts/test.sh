@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole gate: formatting, lints (native and wasm32), native tests, wasm tests in
-# headless Chromium, the wasm build, and the end-to-end browser suite.
+# The whole gate: formatting, lints (native and wasm32), native tests, the server's
+# integration tests again on PostgreSQL, wasm tests in headless Chromium, the wasm
+# build, and the end-to-end browser suite.
 # Every stage runs even if an earlier one failed, so one run reports everything; the
 # last line is "N passed, M failed" over all stages (a failed gate with no test
 # counts of its own counts as one failure).
@@ -52,6 +53,9 @@ stage "clippy wasm32 hub+sdk" gate \
   cargo clippy --target wasm32-unknown-unknown -p crosspass-hub -p crosspass-sdk --all-targets --all-features \
   -- -D warnings
 stage "cargo test native" cargo cargo test --workspace --no-fail-fast
+# The same server integration tests on a throwaway PostgreSQL cluster, started on a
+# free loopback port and removed afterwards (scripts/with-postgres.sh).
+stage "server tests postgres" cargo bash scripts/with-postgres.sh bash scripts/server-tests.sh
 # The e2e suite runs the dev server binary. cargo test has just built it for the
 # server's integration tests; a separate `cargo build -p crosspass-server` would resolve
 # features without dev-dependencies and recompile most of the tree, so it runs only

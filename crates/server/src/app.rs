@@ -49,7 +49,7 @@ impl Deref for AppState {
 impl AppState {
     /// Connects to the database and loads (or creates) the signing keys.
     pub async fn new(config: Config) -> Result<Self, DbError> {
-        let db = Db::connect(&config.database_url).await?;
+        let db = Db::connect(&config.database_url, config.database_max_connections).await?;
         let keys = KeyStore::load(&db).await?;
         Ok(Self(Arc::new(Shared {
             api_audience: config.api_audience(),
@@ -174,7 +174,7 @@ impl Server {
                 })
                 .await
         });
-        tracing::info!(%addr, issuer = %state.config.issuer, "listening");
+        tracing::info!(%addr, issuer = %state.config.issuer, database = ?state.db.backend(), "listening");
         Ok(Self {
             addr,
             state,

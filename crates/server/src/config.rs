@@ -43,8 +43,11 @@ pub struct Config {
     pub api_audience: Option<String>,
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// `sqlite://…` database URL.
+    /// `sqlite:…` (one machine) or `postgres://…` (shared by every replica) database
+    /// URL.
     pub database_url: String,
+    /// Connections this process keeps open to the database at most.
+    pub database_max_connections: u32,
     /// Directory holding `hub/` (the hub page and its static files).
     pub www_dir: PathBuf,
     /// Directory holding the wasm build output `hub/` and `sdk/`.
@@ -71,6 +74,7 @@ impl Default for Config {
             api_audience: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://.data/crosspass.db?mode=rwc".into(),
+            database_max_connections: 8,
             www_dir: "www".into(),
             dist_dir: "dist".into(),
             token_lifetime_secs: 600,
@@ -123,6 +127,9 @@ impl Config {
         if let Some(v) = var("CROSSPASS_DATABASE_URL") {
             self.database_url = v;
         }
+        if let Some(v) = parsed(&var, "CROSSPASS_DATABASE_MAX_CONNECTIONS")? {
+            self.database_max_connections = v;
+        }
         if let Some(v) = var("CROSSPASS_WWW_DIR") {
             self.www_dir = v.into();
         }
@@ -140,6 +147,9 @@ impl Config {
         }
         if let Some(v) = parsed(&var, "CROSSPASS_REQUEST_TIMEOUT_SECS")? {
             self.request_timeout_secs = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_MAINTENANCE_INTERVAL_SECS")? {
+            self.maintenance_interval_secs = v;
         }
         if let Some(v) = parsed(&var, "CROSSPASS_REGISTRY_CACHE_SECS")? {
             self.registry_cache_secs = v;
@@ -171,6 +181,13 @@ impl Config {
                 "max_body_bytes must be at least 1024 and request_timeout_secs positive".into(),
             ));
         }
+        crate::db::Backend::of(&self.database_url)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "database_max_connections must be positive".into(),
+            ));
+        }
         if self.maintenance_interval_secs == 0 {
             return Err(ConfigError::Invalid(
                 "maintenance_interval_secs must be positive".into(),
@@ -197,12 +214,17 @@ mod tests {
         c.apply_env(|k| match k {
             "CROSSPASS_LISTEN" => Some("0.0.0.0:9000".into()),
             "CROSSPASS_CLOCK_SKEW_SECS" => Some("5".into()),
+            "CROSSPASS_DATABASE_URL" => Some("postgres://xyz:pw@db.internal/xyz".into()),
+            "CROSSPASS_DATABASE_MAX_CONNECTIONS" => Some("20".into()),
+            "CROSSPASS_MAINTENANCE_INTERVAL_SECS" => Some("1".into()),
             _ => None,
         })
         .unwrap();
         c.validate().unwrap();
         assert_eq!(c.listen.port(), 9000);
         assert_eq!(c.clock_skew_secs, 5);
+        assert_eq!(c.database_max_connections, 20);
+        assert_eq!(c.maintenance_interval_secs, 1);
         assert_eq!(c.api_audience(), "http://sso.example:9000/api");
         assert!(c
             .apply_env(|k| (k == "CROSSPASS_LISTEN").then(|| "nope".into()))
@@ -240,5 +262,34 @@ mod tests {
             assert!(c.validate().is_err(), "{bad}");
         }
         assert!(toml::from_str::<Config>("nope = 1").is_err());
+    }
+
+    #[test]
+    fn only_sqlite_and_postgres_urls_and_never_echoed() {
+        for (url, ok) in [
+            ("sqlite://.data/x.db?mode=rwc", true),
+            ("sqlite::memory:", true),
+            ("postgres://xyz:pw@db/xyz", true),
+            ("postgresql://xyz:pw@db/xyz", true),
+            ("mysql://xyz:secret-pw@db/xyz", false),
+            ("db.internal/xyz", false),
+        ] {
+            let c = Config {
+                database_url: url.into(),
+                ..Config::default()
+            };
+            match c.validate() {
+                Ok(()) => assert!(ok, "{url}"),
+                Err(e) => {
+                    assert!(!ok, "{url}: {e}");
+                    assert!(!e.to_string().contains("secret-pw"), "{e}");
+                }
+            }
+        }
+        let none = Config {
+            database_max_connections: 0,
+            ..Config::default()
+        };
+        assert!(none.validate().is_err());
     }
 }

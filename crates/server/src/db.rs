@@ -1,13 +1,15 @@
-//! Storage. Every statement is plain SQL with `$n` parameters that SQLite and
-//! PostgreSQL both accept; the schema lives in `migrations/`.
+//! Storage: SQLite (one file, the default) or PostgreSQL (shared by any number of
+//! replicas), chosen by the database URL. Every statement is plain SQL with `$n`
+//! parameters that both accept, run through sqlx's `Any` driver, so there is one
+//! code path and one schema (`migrations/`) for both.
 
 use crate::registry::Partner;
 use crosspass_protocol::jws::{Jwks, SigningKey};
 use crosspass_protocol::{jose, ClientId, OriginAllowlist, ScopeSet, TenantId};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
 use std::str::FromStr;
-use std::time::Duration;
 
 /// A storage failure, or stored data that no longer parses.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,32 @@ pub enum DbError {
     /// Creating the database directory failed.
     #[error("database directory: {0}")]
     Io(#[from] std::io::Error),
+    /// The database URL names neither SQLite nor PostgreSQL. The URL itself is not
+    /// repeated: it may carry a password.
+    #[error("database URL must start with sqlite: or postgres://")]
+    UnsupportedUrl,
+}
+
+/// The database a URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite:…`: one file, one machine.
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`: shared by every replica.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend `url` selects.
+    pub fn of(url: &str) -> Result<Self, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
+    }
 }
 
 /// A unique-constraint violation (duplicate client id, issuer, …).
@@ -34,7 +62,8 @@ pub fn is_unique_violation(e: &DbError) -> bool {
 /// The connection pool.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 /// A signing key row.
@@ -58,24 +87,42 @@ pub struct User {
 }
 
 impl Db {
-    /// Opens (creating the file and its directory if needed) and migrates.
-    pub async fn connect(url: &str) -> Result<Self, DbError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        if let Some(dir) = options.get_filename().parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
+    /// Opens (for SQLite, creating the file and its directory if needed) a pool of
+    /// at most `max_connections` and migrates. Replicas starting together on one
+    /// PostgreSQL database are safe: the migrator holds an advisory lock.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let mut options = AnyPoolOptions::new().max_connections(max_connections);
+        if backend == Backend::Sqlite {
+            let file = SqliteConnectOptions::from_str(url)?;
+            if let Some(dir) = file.get_filename().parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)?;
+                }
             }
+            // sqlx already enables foreign keys and a 5 s busy timeout. WAL lets
+            // readers run beside the writer; NORMAL is durable in WAL mode up to the
+            // last transactions before a power loss.
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+                        .await?;
+                    Ok(())
+                })
+            });
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        // The pool retries a refused connection until its acquire timeout and then
+        // reports only the timeout; one direct attempt first says why.
+        AnyConnection::connect(url).await?.close().await?;
+        let pool = options.connect(url).await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, backend })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Closes every connection.
@@ -347,7 +394,7 @@ impl Db {
     }
 
     /// The raw pool, for the data API's transactions.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }
@@ -355,7 +402,7 @@ impl Db {
 const PARTNER_SELECT: &str = "SELECT client_id, tenant, issuer, jwks, origins, scopes, \
      token_lifetime_secs, jit_users FROM partners";
 
-fn partner_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Partner, DbError> {
+fn partner_from_row(r: &AnyRow) -> Result<Partner, DbError> {
     let corrupt = |_| DbError::Corrupt("partners");
     Ok(Partner {
         client_id: ClientId::new(r.try_get::<String, _>("client_id")?).map_err(corrupt)?,

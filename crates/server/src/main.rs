@@ -151,7 +151,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Command::Serve = cli.command {
         return serve(config).await;
     }
-    let db = Db::connect(&config.database_url)
+    let db = Db::connect(&config.database_url, config.database_max_connections)
         .await
         .map_err(|e| e.to_string())?;
     let result = admin(&config, &db, cli.command).await;

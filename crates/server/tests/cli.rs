@@ -4,22 +4,19 @@
 
 mod common;
 
-use common::Partner;
+use common::{fresh_database_url, Partner, Serve};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn crosspass(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crosspass"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("CROSSPASS_DATABASE_URL", "sqlite://data/x.db?mode=rwc")
-        .env("CROSSPASS_ISSUER", "http://sso.localhost:18090")
-        .env("RUST_LOG", "info")
-        .output()
+fn crosspass(dir: &Path, db: &str, args: &[&str]) -> Output {
+    common::crosspass(dir, db).args(args).output().unwrap()
+}
+
+fn fresh_database(dir: &Path) -> String {
+    tokio::runtime::Runtime::new()
         .unwrap()
+        .block_on(fresh_database_url(dir))
 }
 
 fn ok(out: &Output) -> String {
@@ -41,6 +38,7 @@ fn fails(out: &Output, message: &str) {
 fn partner_keys_form_and_user_commands() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    let db = fresh_database(d);
     std::fs::write(d.join("abc.jwks.json"), Partner::abc().jwks()).unwrap();
     std::fs::write(d.join("def.jwks.json"), Partner::def().jwks()).unwrap();
     let add = |extra: &[&str]| {
@@ -61,7 +59,7 @@ fn partner_keys_form_and_user_commands() {
             "HTTP://Example2.localhost:8083",
         ];
         args.extend_from_slice(extra);
-        crosspass(d, &args)
+        crosspass(d, &db, &args)
     };
     let shown: Value = serde_json::from_str(&ok(&add(&["--jit-users"]))).unwrap();
     assert_eq!(shown["client_id"], "abc");
@@ -76,7 +74,7 @@ fn partner_keys_form_and_user_commands() {
     assert_eq!(shown["token_lifetime_secs"], 600);
     fails(&add(&[]), "already exists");
 
-    let bad = |args: &[&str], message: &str| fails(&crosspass(d, args), message);
+    let bad = |args: &[&str], message: &str| fails(&crosspass(d, &db, args), message);
     let base = [
         "partner",
         "add",
@@ -126,28 +124,29 @@ fn partner_keys_form_and_user_commands() {
         .concat(),
         "only OKP/Ed25519 and EC/P-256",
     );
-    let list = ok(&crosspass(d, &["partner", "list"]));
+    let list = ok(&crosspass(d, &db, &["partner", "list"]));
     assert_eq!(list.lines().count(), 1, "{list}");
     assert!(list.starts_with("abc\tabc\thttp://abc.localhost:8081\t"));
 
     let rotated: Value = serde_json::from_str(&ok(&crosspass(
         d,
+        &db,
         &["partner", "rotate-key", "abc", "--jwks", "def.jwks.json"],
     )))
     .unwrap();
     assert_eq!(rotated["keys"][0]["kid"], "def-1");
     let shown: Value =
-        serde_json::from_str(&ok(&crosspass(d, &["partner", "show", "abc"]))).unwrap();
+        serde_json::from_str(&ok(&crosspass(d, &db, &["partner", "show", "abc"]))).unwrap();
     assert_eq!(shown["jwks"]["keys"][0]["crv"], "P-256");
     fails(
-        &crosspass(d, &["partner", "show", "nope"]),
+        &crosspass(d, &db, &["partner", "show", "nope"]),
         "no such partner",
     );
 
-    let first: Value = serde_json::from_str(&ok(&crosspass(d, &["keys", "list"]))).unwrap();
+    let first: Value = serde_json::from_str(&ok(&crosspass(d, &db, &["keys", "list"]))).unwrap();
     assert_eq!(first["keys"].as_array().unwrap().len(), 1);
-    assert!(ok(&crosspass(d, &["keys", "rotate"])).starts_with("new signing key xyz-"));
-    let second: Value = serde_json::from_str(&ok(&crosspass(d, &["keys", "list"]))).unwrap();
+    assert!(ok(&crosspass(d, &db, &["keys", "rotate"])).starts_with("new signing key xyz-"));
+    let second: Value = serde_json::from_str(&ok(&crosspass(d, &db, &["keys", "list"]))).unwrap();
     assert_eq!(second["keys"].as_array().unwrap().len(), 2);
 
     std::fs::write(
@@ -157,10 +156,15 @@ fn partner_keys_form_and_user_commands() {
     .unwrap();
     ok(&crosspass(
         d,
+        &db,
         &["form", "set", "--tenant", "abc", "form.json"],
     ));
-    let form: Value =
-        serde_json::from_str(&ok(&crosspass(d, &["form", "show", "--tenant", "abc"]))).unwrap();
+    let form: Value = serde_json::from_str(&ok(&crosspass(
+        d,
+        &db,
+        &["form", "show", "--tenant", "abc"],
+    )))
+    .unwrap();
     assert_eq!(form["fields"][0]["name"], "company");
     std::fs::write(
         d.join("bad-form.json"),
@@ -168,27 +172,29 @@ fn partner_keys_form_and_user_commands() {
     )
     .unwrap();
     fails(
-        &crosspass(d, &["form", "set", "--tenant", "abc", "bad-form.json"]),
+        &crosspass(d, &db, &["form", "set", "--tenant", "abc", "bad-form.json"]),
         "field `A`",
     );
 
     let id = ok(&crosspass(
         d,
+        &db,
         &["user", "provision", "--tenant", "abc", "alice"],
     ));
     assert!(id.starts_with("u_"));
     assert_eq!(
         ok(&crosspass(
             d,
+            &db,
             &["user", "provision", "--tenant", "abc", "alice"]
         )),
         id
     );
 
-    ok(&crosspass(d, &["partner", "remove", "abc"]));
-    assert_eq!(ok(&crosspass(d, &["partner", "list"])), "");
+    ok(&crosspass(d, &db, &["partner", "remove", "abc"]));
+    assert_eq!(ok(&crosspass(d, &db, &["partner", "list"])), "");
     fails(
-        &crosspass(d, &["partner", "remove", "abc"]),
+        &crosspass(d, &db, &["partner", "remove", "abc"]),
         "no such partner",
     );
 }
@@ -197,27 +203,11 @@ fn partner_keys_form_and_user_commands() {
 #[test]
 fn serve_answers_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crosspass"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_clear()
-        .env("CROSSPASS_DATABASE_URL", "sqlite://data/x.db?mode=rwc")
-        .env("CROSSPASS_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(rest) = line.split("addr=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let db = fresh_database(dir.path());
+    let serve = Serve::spawn(common::crosspass(dir.path(), &db));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let health: Value = rt.block_on(async {
-        reqwest::get(format!("http://{addr}/healthz"))
+        reqwest::get(serve.url("/healthz"))
             .await
             .unwrap()
             .json()
@@ -225,11 +215,7 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
             .unwrap()
     });
     assert_eq!(health["status"], "ok");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(child.wait().unwrap().success());
-    assert!(lines.any(|l| l.unwrap().contains("shutting down")));
+    let (exit, log) = serve.terminate();
+    assert!(exit.success(), "{log:#?}");
+    assert!(log.iter().any(|l| l.contains("shutting down")), "{log:#?}");
 }

@@ -322,29 +322,7 @@ async fn replay_is_refused_and_concurrent_redemptions_succeed_exactly_once() {
         statuses.sort_unstable();
         assert_eq!(statuses, [200, 400]);
     }
-    let assertion = Partner::def().assertion("carol");
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let http = t.http.clone();
-        let url = t.url("/oauth/token");
-        let assertion = assertion.clone();
-        set.spawn(async move {
-            http.post(url)
-                .form(&[("grant_type", GRANT), ("assertion", &assertion)])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        });
-    }
-    let statuses = set.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 19);
+    redeem_burst_succeeds_once(&t.http, &[&t.base], &Partner::def().assertion("carol"), 20).await;
     t.stop().await;
 }
 
@@ -490,15 +468,7 @@ async fn confidential_client_with_private_key_jwt() {
 #[tokio::test]
 async fn metadata_and_key_rotation() {
     let t = TestServer::start().await;
-    let meta: Value = t
-        .http
-        .get(t.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta: Value = get_json(&t.http, &t.url("/.well-known/oauth-authorization-server")).await;
     assert_eq!(meta["issuer"], ISSUER);
     assert_eq!(meta["token_endpoint"], format!("{ISSUER}/oauth/token"));
     assert_eq!(meta["jwks_uri"], format!("{ISSUER}/.well-known/jwks.json"));
@@ -516,15 +486,7 @@ async fn metadata_and_key_rotation() {
     let state = t.server().state();
     let new_key = crosspass_server::keys::rotate(&state.db, 30).await.unwrap();
     state.keys.reload(&state.db).await.unwrap();
-    let jwks: Value = t
-        .http
-        .get(t.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = get_json(&t.http, &t.url("/.well-known/jwks.json")).await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
     assert!(jwks["keys"]
         .as_array()

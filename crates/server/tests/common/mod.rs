@@ -1,14 +1,23 @@
-//! A real server on 127.0.0.1:0 with a real SQLite file in a temporary directory, two
-//! registered partners, and helpers to mint their assertions.
+//! A real server on 127.0.0.1:0 with a real database, two registered partners, and
+//! helpers to mint their assertions. The database is a fresh SQLite file in a
+//! temporary directory, or, when `CROSSPASS_TEST_DATABASE_URL` names a PostgreSQL
+//! server (`scripts/with-postgres.sh` starts one), a fresh database on it, so every
+//! test runs unchanged on both backends.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use crosspass_protocol::jws::{Jwks, SigningKey};
 use crosspass_protocol::TenantId;
+use crosspass_server::db::{Backend, Db};
 use crosspass_server::registry::PartnerInput;
 use crosspass_server::util::{now, random_id};
 use crosspass_server::{Config, Server};
 use serde_json::{json, Value};
+use sqlx::{Connection, Executor};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 pub const ISSUER: &str = "http://sso.localhost:18080";
 pub const API: &str = "http://sso.localhost:18080/api";
@@ -102,14 +111,85 @@ fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-pub fn config(dir: &Path) -> Config {
+/// The PostgreSQL server the tests run on, if any.
+fn postgres_server() -> Option<String> {
+    std::env::var("CROSSPASS_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// The backend every test server must be on.
+pub fn expected_backend() -> Backend {
+    match postgres_server() {
+        Some(_) => Backend::Postgres,
+        None => Backend::Sqlite,
+    }
+}
+
+/// A database no other test uses: an SQLite file under `dir`, or a new database on the
+/// PostgreSQL server named by `CROSSPASS_TEST_DATABASE_URL`.
+pub async fn fresh_database_url(dir: &Path) -> String {
+    static CREATED: AtomicUsize = AtomicUsize::new(0);
+    let Some(server) = postgres_server() else {
+        return format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("db/crosspass.db").display()
+        );
+    };
+    let name = format!(
+        "crosspass_{}_{}_{}",
+        std::process::id(),
+        now(),
+        CREATED.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let mut url = url::Url::parse(&server).unwrap();
+    url.set_path(&name);
+    url.to_string()
+}
+
+/// Registers abc (tenant abc, two sites) and def (tenant def, users created just in
+/// time), and abc's user alice (`u_alice`).
+pub async fn seed(db: &Db) {
+    for (p, tenant, origins, jit) in [
+        (Partner::abc(), "abc", vec![ABC_ORIGIN, ABC_SITE2], false),
+        (Partner::def(), "def", vec![DEF_ORIGIN], true),
+    ] {
+        let partner = PartnerInput {
+            client_id: p.client_id.into(),
+            tenant: tenant.into(),
+            issuer: p.issuer.into(),
+            jwks: p.jwks(),
+            origins: origins.into_iter().map(String::from).collect(),
+            scopes: "form.read form.write".into(),
+            token_lifetime_secs: 600,
+            jit_users: jit,
+        }
+        .validate()
+        .unwrap();
+        db.insert_partner(&partner, now()).await.unwrap();
+    }
+    db.upsert_user(
+        &TenantId::new("abc").unwrap(),
+        "alice",
+        None,
+        "u_alice",
+        now(),
+    )
+    .await
+    .unwrap();
+}
+
+pub fn config(dir: &Path, database_url: String) -> Config {
     Config {
         issuer: ISSUER.into(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        database_url: format!(
-            "sqlite://{}?mode=rwc",
-            dir.join("db/crosspass.db").display()
-        ),
+        database_url,
         www_dir: dir.join("www"),
         dist_dir: dir.join("dist"),
         ..Config::default()
@@ -141,36 +221,11 @@ impl TestServer {
                 .join("dist/sdk/snippets/crosspass-sdk-1/inline0.js"),
             b"export const x = 1;\n",
         );
-        let server = Server::start(config(dir.path())).await.unwrap();
+        let url = fresh_database_url(dir.path()).await;
+        let server = Server::start(config(dir.path(), url)).await.unwrap();
+        assert_eq!(server.state().db.backend(), expected_backend());
         let base = format!("http://{}", server.addr());
-        let db = &server.state().db;
-        for (p, tenant, origins, jit) in [
-            (Partner::abc(), "abc", vec![ABC_ORIGIN, ABC_SITE2], false),
-            (Partner::def(), "def", vec![DEF_ORIGIN], true),
-        ] {
-            let partner = PartnerInput {
-                client_id: p.client_id.into(),
-                tenant: tenant.into(),
-                issuer: p.issuer.into(),
-                jwks: p.jwks(),
-                origins: origins.into_iter().map(String::from).collect(),
-                scopes: "form.read form.write".into(),
-                token_lifetime_secs: 600,
-                jit_users: jit,
-            }
-            .validate()
-            .unwrap();
-            db.insert_partner(&partner, now()).await.unwrap();
-        }
-        db.upsert_user(
-            &TenantId::new("abc").unwrap(),
-            "alice",
-            None,
-            "u_alice",
-            now(),
-        )
-        .await
-        .unwrap();
+        seed(&server.state().db).await;
         TestServer {
             server: Some(server),
             base,
@@ -237,6 +292,134 @@ impl TestServer {
     }
 }
 
+/// Redeems one assertion `n` times at once, spread in turn over the token endpoints at
+/// `bases`; asserts that exactly one redemption succeeded and every other was refused.
+pub async fn redeem_burst_succeeds_once(
+    http: &reqwest::Client,
+    bases: &[&str],
+    assertion: &str,
+    n: usize,
+) {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let url = format!("{}/oauth/token", bases[i % bases.len()]);
+        let (http, assertion) = (http.clone(), assertion.to_owned());
+        set.spawn(async move {
+            http.post(url)
+                .form(&[
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                    ("assertion", &assertion),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = set.join_all().await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        n - 1,
+        "{statuses:?}"
+    );
+}
+
+/// GETs `url` and parses its JSON body.
+pub async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 pub fn error(code: &str, description: &str) -> Value {
     json!({"error": code, "error_description": description})
+}
+
+/// The `crosspass` binary with a clean environment, in `dir`, on `database_url`.
+pub fn crosspass(dir: &Path, database_url: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_crosspass"));
+    c.current_dir(dir)
+        .env_clear()
+        .env("CROSSPASS_DATABASE_URL", database_url)
+        .env("CROSSPASS_ISSUER", ISSUER)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// A `crosspass serve` process; killed when dropped.
+pub struct Serve {
+    child: Child,
+    pub base: String,
+    log: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Serve {
+    /// Starts `command serve` on 127.0.0.1:0 and waits until it listens. Its log is
+    /// read all along (a full pipe would stall it) and kept.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command
+            .arg("serve")
+            .env("CROSSPASS_LISTEN", "127.0.0.1:0")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        let addr = loop {
+            let line = lines
+                .next()
+                .ok_or_else(|| format!("serve exited before listening: {seen:#?}"))
+                .unwrap()
+                .unwrap();
+            if let Some(rest) = line.split("addr=").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+            seen.push(line);
+        };
+        let log = Arc::new(Mutex::new(seen));
+        let sink = log.clone();
+        let reader = std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Serve {
+            child,
+            base: format!("http://{addr}"),
+            log,
+            reader: Some(reader),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends SIGTERM and waits: the exit status and every log line.
+    pub fn terminate(mut self) -> (ExitStatus, Vec<String>) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        if let Some(reader) = self.reader.take() {
+            reader.join().unwrap();
+        }
+        let log = std::mem::take(&mut *self.log.lock().unwrap());
+        (exit, log)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
