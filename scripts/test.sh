@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole gate: formatting, lints (native and wasm32), native tests, wasm tests in
-# headless Chromium, the wasm build, and the end-to-end browser suite.
+# The whole gate: formatting, lints (native and wasm32), native tests, fuzzing, wasm
+# tests in headless Chromium, the wasm build, and the end-to-end browser suite.
 # Every stage runs even if an earlier one failed, so one run reports everything; the
 # last line is "N passed, M failed" over all stages (a failed gate with no test
 # counts of its own counts as one failure).
@@ -52,6 +52,13 @@ stage "clippy wasm32 hub+sdk" gate \
   cargo clippy --target wasm32-unknown-unknown -p crosspass-hub -p crosspass-sdk --all-targets --all-features \
   -- -D warnings
 stage "cargo test native" cargo cargo test --workspace --no-fail-fast
+# Fuzzing: every target for a short bounded time from its committed seeds (longer runs:
+# scripts/fuzz.sh run TARGET SECONDS).
+if stage "fuzz build" gate bash scripts/fuzz.sh build; then
+  while read -r target; do
+    stage "fuzz $target" gate bash scripts/fuzz.sh run "$target" 20
+  done < <(bash scripts/fuzz.sh list)
+fi
 # The e2e suite runs the dev server binary. cargo test has just built it for the
 # server's integration tests; a separate `cargo build -p crosspass-server` would resolve
 # features without dev-dependencies and recompile most of the tree, so it runs only
