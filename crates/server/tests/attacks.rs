@@ -12,6 +12,7 @@ use crosspass_protocol::claims::{AccessTokenClaims, Audience};
 use crosspass_protocol::jose;
 use crosspass_protocol::jws::SigningKey;
 use crosspass_protocol::ScopeSet;
+use crosspass_server::registry::PartnerInput;
 use crosspass_server::util::now;
 use jwt_compact::alg::{Hs256, Hs256Key};
 use jwt_compact::AlgorithmExt;
@@ -459,6 +460,26 @@ async fn attacker_keys_and_hostile_key_ids() {
         "the server fetched a URL named in a token"
     );
     assert_eq!(t.redeem(&abc.assertion("alice")).await.0, 200);
+
+    // A small-order Ed25519 "key" would verify a forgery of any message (R = B, S = 1
+    // under the identity point): it is never pinned.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let registration = PartnerInput {
+        client_id: "weak".into(),
+        tenant: "weak".into(),
+        issuer: "http://weak.localhost".into(),
+        jwks: json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "weak-1", "x": jose::b64_encode(&identity)}]})
+            .to_string(),
+        origins: vec!["http://weak.localhost".into()],
+        scopes: "form.read".into(),
+        token_lifetime_secs: 600,
+        jit_users: true,
+    };
+    assert_eq!(
+        registration.validate().unwrap_err().to_string(),
+        "jwks: key `weak-1`: invalid public key"
+    );
     t.stop().await;
 }
 
