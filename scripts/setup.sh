@@ -19,6 +19,12 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIN
 fi
 note "wasm-bindgen $WASM_BINDGEN_VERSION: ok"
 
+# The fuzz targets' driver (scripts/fuzz.sh); it runs on the stable toolchain.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz
+fi
+note "$(cargo fuzz --version): ok"
+
 # Debian packages: Chromium for the browser tests, the PostgreSQL server for the
 # server's PostgreSQL test stage (scripts/with-postgres.sh runs a throwaway cluster).
 apt=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole gate: formatting, lints (native and wasm32), native tests, the server's
-# integration tests again on PostgreSQL, wasm tests in headless Chromium, the wasm
-# build, and the end-to-end browser suite.
+# integration tests again on PostgreSQL, fuzzing, wasm tests in headless Chromium, the
+# wasm build, and the end-to-end browser suite.
 # Every stage runs even if an earlier one failed, so one run reports everything; the
 # last line is "N passed, M failed" over all stages (a failed gate with no test
 # counts of its own counts as one failure).
@@ -56,6 +56,13 @@ stage "cargo test native" cargo cargo test --workspace --no-fail-fast
 # The same server integration tests on a throwaway PostgreSQL cluster, started on a
 # free loopback port and removed afterwards (scripts/with-postgres.sh).
 stage "server tests postgres" cargo bash scripts/with-postgres.sh bash scripts/server-tests.sh
+# Fuzzing: every target for a short bounded time from its committed seeds (longer runs:
+# scripts/fuzz.sh run TARGET SECONDS).
+if stage "fuzz build" gate bash scripts/fuzz.sh build; then
+  while read -r target; do
+    stage "fuzz $target" gate bash scripts/fuzz.sh run "$target" 20
+  done < <(bash scripts/fuzz.sh list)
+fi
 # The e2e suite runs the dev server binary. cargo test has just built it for the
 # server's integration tests; a separate `cargo build -p crosspass-server` would resolve
 # features without dev-dependencies and recompile most of the tree, so it runs only

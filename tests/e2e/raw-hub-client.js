@@ -58,5 +58,62 @@ window.rawHub = (() => {
     });
   }
 
-  return { connect, call, events };
+  // For the attack suite: a hub opened once (as a frame or a window) and raw messages
+  // to it, each waited on for `waitMs`. Nothing is retried, so "no answer" means the
+  // hub, already running, chose silence.
+  let hub = null;
+
+  function open(hubUrl, { via = "iframe" } = {}) {
+    const hubOrigin = new URL(hubUrl).origin;
+    if (via === "iframe") {
+      const frame = document.createElement("iframe");
+      frame.src = hubUrl;
+      document.body.append(frame);
+      hub = { target: frame.contentWindow, origin: hubOrigin };
+    } else {
+      hub = { target: window.open(hubUrl, "_blank"), origin: hubOrigin };
+    }
+  }
+
+  function firstReply(channelPort, waitMs) {
+    return new Promise((resolve) => {
+      channelPort.onmessage = (e) => resolve(typeof e.data === "string" ? JSON.parse(e.data) : e.data);
+      setTimeout(() => resolve("no answer"), waitMs);
+    });
+  }
+
+  // Posts `message` (sent as given: a string, or an object to structured-clone) to the
+  // hub window with a fresh port. A `ready` reply makes that port the one `send` and
+  // `call` use.
+  async function post(message, { waitMs = 1000 } = {}) {
+    const channel = new MessageChannel();
+    const reply = firstReply(channel.port1, waitMs);
+    hub.target.postMessage(message, hub.origin, [channel.port2]);
+    const answer = await reply;
+    if (answer?.result?.protocol) {
+      port = channel.port1;
+      port.onmessage = onReply;
+    }
+    return answer;
+  }
+
+  // Sends `data` as given on the connected port; resolves to the next reply (events
+  // aside) or "no answer".
+  function send(data, { waitMs = 2000 } = {}) {
+    return new Promise((resolve) => {
+      const previous = port.onmessage;
+      const done = (value) => {
+        port.onmessage = previous;
+        resolve(value);
+      };
+      port.onmessage = (e) => {
+        const msg = JSON.parse(e.data);
+        if (!msg.event) done(msg);
+      };
+      port.postMessage(data);
+      setTimeout(() => done("no answer"), waitMs);
+    });
+  }
+
+  return { connect, call, events, open, post, send };
 })();

@@ -179,8 +179,10 @@ impl PublicKey {
 
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
-            PublicKey::Ed25519(key) => <Ed25519 as Algorithm>::Signature::try_from_slice(signature)
-                .is_ok_and(|sig| Ed25519.verify_signature(&sig, key, message)),
+            // Strict: no small-order key, no non-canonical `R` or `S`. Under a
+            // small-order key the plain equation accepts forgeries of any message.
+            PublicKey::Ed25519(key) => ed25519_dalek::Signature::from_slice(signature)
+                .is_ok_and(|sig| key.verify_strict(message, &sig).is_ok()),
             // Signatures with r or s zero or out of range do not even parse.
             PublicKey::P256(key) => <FastEs256 as Algorithm>::Signature::try_from_slice(signature)
                 .is_ok_and(|sig| FastEs256.verify_signature(&sig, key, message)),
@@ -231,10 +233,13 @@ pub struct Jwk {
 }
 
 impl Jwk {
-    /// Pairs a key with its id.
+    /// Pairs a key with its id, refusing a small-order (weak) Ed25519 key.
     pub fn new(kid: impl Into<String>, key: PublicKey) -> Result<Self, JwkError> {
         let kid = kid.into();
         check_kid(&kid)?;
+        if matches!(&key, PublicKey::Ed25519(k) if k.is_weak()) {
+            return Err(JwkError::BadKey(kid));
+        }
         Ok(Self { kid, key })
     }
 
@@ -352,10 +357,13 @@ impl RawJwk {
                     return Err(JwkError::BadKey(kid));
                 }
                 let x = coord(self.x.as_deref())?;
-                PublicKey::Ed25519(
-                    ed25519_dalek::VerifyingKey::from_bytes(&x)
-                        .map_err(|_| JwkError::BadKey(kid.clone()))?,
-                )
+                let key = ed25519_dalek::VerifyingKey::from_bytes(&x)
+                    .map_err(|_| JwkError::BadKey(kid.clone()))?;
+                // A small-order point is a valid encoding but no key at all.
+                if key.is_weak() {
+                    return Err(JwkError::BadKey(kid));
+                }
+                PublicKey::Ed25519(key)
             }
             ("EC", Some("P-256")) => {
                 let x = coord(self.x.as_deref())?;
@@ -1117,6 +1125,53 @@ mod tests {
         assert_eq!(check(&ec, &b, &token).unwrap_err(), JwtError::BadSignature);
         let short = unsigned(&header(&ec), &claims(), &[1; 63]);
         assert_eq!(check(&ec, &b, &short).unwrap_err(), JwtError::BadSignature);
+    }
+
+    /// The identity point, which has order 1, and a signature that the cofactorless
+    /// equation `R = [S]B - [k]A` accepts under it for every message: `S = 1`, `R = B`.
+    const IDENTITY: [u8; 32] = {
+        let mut p = [0; 32];
+        p[0] = 1;
+        p
+    };
+    const FORGED_UNDER_IDENTITY: [u8; 64] = {
+        let mut sig = [0x66; 64];
+        sig[0] = 0x58;
+        let mut i = 32;
+        while i < 64 {
+            sig[i] = 0;
+            i += 1;
+        }
+        sig[32] = 1;
+        sig
+    };
+
+    #[test]
+    fn weak_ed25519_keys_are_refused_and_never_verify() {
+        let jwk = json!({"kty": "OKP", "crv": "Ed25519", "kid": "weak", "x": jose::b64_encode(&IDENTITY)});
+        assert_eq!(
+            Jwks::parse(&json!({ "keys": [jwk] }).to_string()),
+            Err(JwkError::BadKey("weak".into()))
+        );
+        let weak = ed25519_dalek::VerifyingKey::from_bytes(&IDENTITY).unwrap();
+        assert_eq!(
+            Jwk::new("weak", PublicKey::Ed25519(weak)),
+            Err(JwkError::BadKey("weak".into()))
+        );
+        // Even pinned past those checks, such a key verifies nothing.
+        let keys = Jwks::new(vec![Jwk {
+            kid: "weak".into(),
+            key: PublicKey::Ed25519(weak),
+        }])
+        .unwrap();
+        let a = Partner {
+            key: SigningKey::ed25519("weak", &[1; 32]).unwrap(),
+            keys,
+            client_id: ClientId::new("abc").unwrap(),
+        };
+        let b = partner("b1", 2, "def");
+        let forged = unsigned(&header(&a), &claims(), &FORGED_UNDER_IDENTITY);
+        assert_eq!(check(&a, &b, &forged).unwrap_err(), JwtError::BadSignature);
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/form", get(get_form_route))
         .route("/api/v1/me/record", get(get_record).put(put_record))
+        .method_not_allowed_fallback(crate::app::method_not_allowed)
         .layer(middleware::from_fn_with_state(state, cors))
 }
 

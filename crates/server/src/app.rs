@@ -85,12 +85,15 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/partners/{client_id}/users/{external_id}",
             put(users::put_user),
         )
-        .merge(crate::api::routes(state.clone()))
         .route("/hub", get(assets::hub_page))
         .route("/hub/popup", get(assets::hub_popup))
         .route("/hub/pkg/{*path}", get(assets::hub_pkg))
         .route("/hub/{file}", get(assets::hub_file))
         .route("/sdk/{*path}", get(assets::sdk_file))
+        // Applies to the routes above; the API sets its own inside its CORS layer, so
+        // that preflights still reach that layer.
+        .method_not_allowed_fallback(method_not_allowed)
+        .merge(crate::api::routes(state.clone()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
@@ -103,6 +106,11 @@ async fn healthz() -> Json<serde_json::Value> {
 
 async fn not_found() -> ApiError {
     ApiError::NotFound("no such route".into())
+}
+
+/// The answer to a method a route does not take.
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 /// Request deadline and one log line per request. Only the path is logged: tokens

@@ -40,6 +40,10 @@ pub enum ApiError {
     /// No such resource.
     #[error("{0}")]
     NotFound(Text),
+    /// The route exists, but not with this method (a token request sent as a `GET`
+    /// would put its assertion in the URL).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// A write without `If-Match`.
     #[error("If-Match is required")]
     PreconditionRequired,
@@ -81,6 +85,7 @@ impl ApiError {
             ApiError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
             ApiError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "invalid_request"),
             ApiError::PreconditionRequired => {
                 (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
             }

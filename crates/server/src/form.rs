@@ -219,7 +219,9 @@ impl FormSchema {
                         return bad("max_length too large");
                     }
                     if let Some(p) = &f.pattern {
-                        if anchored(p).is_err() {
+                        // Valid on its own first: `a)|(b` would close the anchoring
+                        // group early and match far more than whole values.
+                        if regex_lite::Regex::new(p).is_err() || anchored(p).is_err() {
                             return bad("pattern is not a valid regular expression");
                         }
                     }
@@ -424,6 +426,9 @@ mod tests {
             r#"{"fields": [{"name": "a", "type": "boolean", "label": "x", "extra": 1}]}"#,
             r#"{"fields": [{"name": "a", "type": "boolean", "label": "x", "pattern": "a"}]}"#,
             r#"{"fields": [{"name": "a", "type": "number", "label": "x", "min": "2024-01-01"}]}"#,
+            // Found by the form_record fuzz target: balanced only once anchored, it
+            // used to accept every value ("[A-Z]{3}" at the start OR anything).
+            r#"{"fields": [{"name": "a", "type": "string", "label": "x", "pattern": "[A-Z]{3})|(.*"}]}"#,
         ] {
             assert!(FormSchema::parse(bad).is_err(), "{bad}");
         }

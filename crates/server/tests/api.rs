@@ -6,10 +6,9 @@ mod common;
 
 use common::*;
 use crosspass_protocol::claims::{AccessTokenClaims, Audience};
-use crosspass_protocol::{ClientId, ScopeSet, TenantId};
+use crosspass_protocol::{ClientId, TenantId};
 use crosspass_server::api::set_form;
 use crosspass_server::util::now;
-use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
 const FORM: &str = r#"{"title": "Company", "fields": [
@@ -29,44 +28,8 @@ async fn setup() -> TestServer {
     t
 }
 
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
-}
-
-async fn call(
-    t: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    headers: &[(&str, &str)],
-    body: Option<Value>,
-) -> Reply {
-    let mut req = t.http.request(method, t.url(path));
-    if let Some(tok) = token {
-        req = req.bearer_auth(tok);
-    }
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let headers = r.headers().clone();
-    let text = r.text().await.unwrap();
-    Reply {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::Null),
-    }
-}
-
 async fn get(t: &TestServer, token: Option<&str>, headers: &[(&str, &str)]) -> Reply {
-    call(
-        t,
+    t.call(
         reqwest::Method::GET,
         "/api/v1/me/record",
         token,
@@ -78,8 +41,7 @@ async fn get(t: &TestServer, token: Option<&str>, headers: &[(&str, &str)]) -> R
 
 async fn put(t: &TestServer, token: &str, if_match: Option<&str>, body: Value) -> Reply {
     let headers: Vec<(&str, &str)> = if_match.map(|m| ("if-match", m)).into_iter().collect();
-    call(
-        t,
+    t.call(
         reqwest::Method::PUT,
         "/api/v1/me/record",
         Some(token),
@@ -89,46 +51,20 @@ async fn put(t: &TestServer, token: &str, if_match: Option<&str>, body: Value) -
     .await
 }
 
-fn sign(t: &TestServer, claims: &AccessTokenClaims) -> String {
-    t.server()
-        .state()
-        .keys
-        .get()
-        .current
-        .sign_access_token(claims)
-        .unwrap()
-        .expose_secret()
-        .to_owned()
-}
-
-fn alice_claims() -> AccessTokenClaims {
-    AccessTokenClaims {
-        iss: ISSUER.into(),
-        sub: "u_alice".into(),
-        aud: Audience::One(API.into()),
-        client_id: ClientId::new("abc").unwrap(),
-        tenant: TenantId::new("abc").unwrap(),
-        scope: ScopeSet::parse("form.read form.write").unwrap(),
-        jti: "t".into(),
-        iat: now(),
-        exp: now() + 600,
-    }
-}
-
 #[tokio::test]
 async fn read_write_with_etags_and_schema() {
     let t = setup().await;
     let token = t.alice_token(None).await;
 
-    let form = call(
-        &t,
-        reqwest::Method::GET,
-        "/api/v1/form",
-        Some(&token),
-        &[],
-        None,
-    )
-    .await;
+    let form = t
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/form",
+            Some(&token),
+            &[],
+            None,
+        )
+        .await;
     assert_eq!(form.status, 200);
     assert_eq!(form.body["fields"][0]["name"], "company");
     assert_eq!(form.body["fields"][2]["options"], json!(["free", "pro"]));
@@ -179,15 +115,15 @@ async fn read_write_with_etags_and_schema() {
     );
     assert_eq!(get(&t, Some(&token), &[]).await.body["version"], 1);
 
-    let r = call(
-        &t,
-        reqwest::Method::PUT,
-        "/api/v1/me/record",
-        Some(&token),
-        &[("if-match", "\"v1\""), ("content-type", "text/plain")],
-        None,
-    )
-    .await;
+    let r = t
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/me/record",
+            Some(&token),
+            &[("if-match", "\"v1\""), ("content-type", "text/plain")],
+            None,
+        )
+        .await;
     assert_eq!(r.status, 415);
     let r = t
         .http
@@ -248,26 +184,20 @@ async fn token_and_scope_errors() {
         )
     );
 
-    let expired = sign(
-        &t,
-        &AccessTokenClaims {
-            iat: now() - 700,
-            exp: now() - 100,
-            ..alice_claims()
-        },
-    );
+    let expired = t.sign_access(&AccessTokenClaims {
+        iat: now() - 700,
+        exp: now() - 100,
+        ..alice_claims()
+    });
     let r = get(&t, Some(&expired), &[]).await;
     assert_eq!(
         (r.status, r.body),
         (401, error("invalid_token", "token expired"))
     );
-    let wrong_aud = sign(
-        &t,
-        &AccessTokenClaims {
-            aud: Audience::One("http://elsewhere/api".into()),
-            ..alice_claims()
-        },
-    );
+    let wrong_aud = t.sign_access(&AccessTokenClaims {
+        aud: Audience::One("http://elsewhere/api".into()),
+        ..alice_claims()
+    });
     let r = get(&t, Some(&wrong_aud), &[]).await;
     assert_eq!(
         (r.status, r.body),
@@ -323,8 +253,7 @@ async fn cors_only_for_the_tokens_client_origins() {
     let preflight = |origin: &'static str, method: &'static str| {
         let t = &t;
         async move {
-            call(
-                t,
+            t.call(
                 reqwest::Method::OPTIONS,
                 "/api/v1/me/record",
                 None,
@@ -418,7 +347,9 @@ async fn tenants_are_isolated() {
         "/api/v1/me/record?tenant=abc",
         "/api/v1/me/record?user=u_alice&client_id=abc",
     ] {
-        let r = call(&t, reqwest::Method::GET, path, Some(&bob), &[], None).await;
+        let r = t
+            .call(reqwest::Method::GET, path, Some(&bob), &[], None)
+            .await;
         assert_eq!(
             (r.status, &r.body),
             (200, &json!({"data": {}, "version": 0})),
@@ -452,7 +383,7 @@ async fn tenants_are_isolated() {
             ..alice_claims()
         },
     ] {
-        let token = sign(&t, &claims);
+        let token = t.sign_access(&claims);
         let r = get(&t, Some(&token), &[]).await;
         assert_eq!(r.status, 401, "{claims:?}");
         let r = put(&t, &token, Some("\"v1\""), json!({"company": "Hijack"})).await;

@@ -5,8 +5,9 @@
 //! test runs unchanged on both backends.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use crosspass_protocol::claims::{AccessTokenClaims, Audience};
 use crosspass_protocol::jws::{Jwks, SigningKey};
-use crosspass_protocol::TenantId;
+use crosspass_protocol::{ClientId, ScopeSet, TenantId};
 use crosspass_server::db::{Backend, Db};
 use crosspass_server::registry::PartnerInput;
 use crosspass_server::util::{now, random_id};
@@ -96,6 +97,28 @@ impl Partner {
             .unwrap()
             .to_json()
             .to_string()
+    }
+}
+
+/// A response: status, headers and the JSON body (`null` when it is not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+/// The claims of a good access token for abc's user alice (both scopes, 10 minutes).
+pub fn alice_claims() -> AccessTokenClaims {
+    AccessTokenClaims {
+        iss: ISSUER.into(),
+        sub: "u_alice".into(),
+        aud: Audience::One(API.into()),
+        client_id: ClientId::new("abc").unwrap(),
+        tenant: TenantId::new("abc").unwrap(),
+        scope: ScopeSet::parse("form.read form.write").unwrap(),
+        jti: "t".into(),
+        iat: now(),
+        exp: now() + 600,
     }
 }
 
@@ -240,6 +263,49 @@ impl TestServer {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Sends a request with an optional bearer token, extra headers and JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(tok) = token {
+            req = req.bearer_auth(tok);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    /// Signs `claims` with XYZ's current key, as the token endpoint would.
+    pub fn sign_access(&self, claims: &AccessTokenClaims) -> String {
+        self.server()
+            .state()
+            .keys
+            .get()
+            .current
+            .sign_access_token(claims)
+            .unwrap()
+            .expose_secret()
+            .to_owned()
     }
 
     /// POSTs a token request; returns status, headers and JSON body.
