@@ -5,6 +5,7 @@
 //! test runs unchanged on both backends.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use crosspass_protocol::claims::AccessTokenClaims;
 use crosspass_protocol::jws::{Jwks, SigningKey};
 use crosspass_protocol::TenantId;
 use crosspass_server::db::{Backend, Db};
@@ -198,6 +199,11 @@ pub fn config(dir: &Path, database_url: String) -> Config {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with the test configuration changed by `configure`.
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         write(&dir.path().join("www/hub/index.html"), HUB_INDEX.as_bytes());
         write(&dir.path().join("www/hub/popup.html"), HUB_POPUP.as_bytes());
@@ -222,7 +228,9 @@ impl TestServer {
             b"export const x = 1;\n",
         );
         let url = fresh_database_url(dir.path()).await;
-        let server = Server::start(config(dir.path(), url)).await.unwrap();
+        let mut config = config(dir.path(), url);
+        configure(&mut config);
+        let server = Server::start(config).await.unwrap();
         assert_eq!(server.state().db.backend(), expected_backend());
         let base = format!("http://{}", server.addr());
         seed(&server.state().db).await;
@@ -285,6 +293,19 @@ impl TestServer {
         body["access_token"].as_str().unwrap().to_owned()
     }
 
+    /// Signs `claims` with XYZ's current key, as the server would.
+    pub fn sign(&self, claims: &AccessTokenClaims) -> String {
+        self.server()
+            .state()
+            .keys
+            .get()
+            .current
+            .sign_access_token(claims)
+            .unwrap()
+            .expose_secret()
+            .to_owned()
+    }
+
     pub async fn stop(mut self) {
         if let Some(s) = self.server.take() {
             s.shutdown().await.unwrap();
@@ -328,6 +349,57 @@ pub async fn redeem_burst_succeeds_once(
         n - 1,
         "{statuses:?}"
     );
+}
+
+/// A response: status, headers and JSON body (`null` when not JSON).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+/// Calls the server with an optional bearer token, headers and JSON body.
+pub async fn call(
+    t: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Reply {
+    let mut req = t.http.request(method, t.url(path));
+    if let Some(tok) = token {
+        req = req.bearer_auth(tok);
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+    }
+}
+
+/// XYZ's published keys, fetched as a downstream would.
+pub async fn xyz_keys(t: &TestServer) -> Jwks {
+    let text = t
+        .http
+        .get(t.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    Jwks::parse(&text).unwrap()
 }
 
 /// GETs `url` and parses its JSON body.
