@@ -470,4 +470,77 @@ mod tests {
             assert!(b.clone().validate().is_err(), "{b:?}");
         }
     }
+
+    fn downstream() -> DownstreamInput {
+        DownstreamInput {
+            id: "myhealth".into(),
+            audience: "https://api.myhealth.example".into(),
+            issuer: "https://myhealth.example".into(),
+            jwks: input().jwks,
+            scopes: "form.read".into(),
+            token_lifetime_secs: 300,
+            sync_url: Some("http://10.0.0.7:8084/xyz/record".into()),
+        }
+    }
+
+    #[test]
+    fn downstreams_need_their_own_audience_and_a_plain_http_sync_url() {
+        const XYZ: &[&str] = &["https://sso.xyz", "https://sso.xyz/api"];
+        let d = downstream().validate(XYZ).unwrap();
+        assert_eq!(
+            d.sync_url.as_deref(),
+            Some("http://10.0.0.7:8084/xyz/record")
+        );
+        for bad in [
+            DownstreamInput {
+                audience: "https://sso.xyz/api".into(),
+                ..downstream()
+            },
+            DownstreamInput {
+                sync_url: Some("https://myhealth.example/xyz".into()),
+                ..downstream()
+            },
+            DownstreamInput {
+                sync_url: Some("http://user:pw@myhealth.internal/xyz".into()),
+                ..downstream()
+            },
+            DownstreamInput {
+                scopes: " ".into(),
+                ..downstream()
+            },
+            DownstreamInput {
+                token_lifetime_secs: MAX_TOKEN_LIFETIME_SECS + 1,
+                ..downstream()
+            },
+        ] {
+            assert!(bad.clone().validate(XYZ).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn services_accept_only_known_audiences_and_target_only_known_downstreams() {
+        let known = [downstream().validate(&[]).unwrap()];
+        let service = |accepts: &str, target: &str| ServiceInput {
+            client_id: "portal".into(),
+            jwks: None,
+            accepts: vec![accepts.into()],
+            targets: vec![target.into()],
+        };
+        let api = "https://sso.xyz/api";
+        let s = service(api, "myhealth").validate(api, &known).unwrap();
+        assert!(s.jwks.is_none());
+        service("https://api.myhealth.example", "myhealth")
+            .validate(api, &known)
+            .unwrap();
+        assert!(service("https://elsewhere", "myhealth")
+            .validate(api, &known)
+            .is_err());
+        assert!(service(api, "labs").validate(api, &known).is_err());
+        assert!(ServiceInput {
+            targets: vec![],
+            ..service(api, "myhealth")
+        }
+        .validate(api, &known)
+        .is_err());
+    }
 }
