@@ -62,3 +62,52 @@ export async function showStorage(crosspass) {
   const { rung } = await crosspass.storage();
   line.replaceChildren("XYZ session storage: ", el("code", { textContent: rung }));
 }
+
+/**
+ * The MyHealth box (DESIGN.md flow F): links the user's MyHealth account to XYZ and
+ * shows whether XYZ has sent their record there. The link is made only from a
+ * statement MyHealth signs: a MyHealth popup, where the user signs in to MyHealth,
+ * posts it to this page, which checks who sent it and hands it to XYZ with the
+ * user's XYZ token. XYZ sends the record on every save; the box reports the last one.
+ */
+export function showMyHealth(crosspass, myhealth) {
+  const status = el("p", { id: "myhealth-status", textContent: "Checking…" });
+  const link = el("button", { type: "button", id: "myhealth-link", textContent: "Link your MyHealth account" });
+  document.querySelector("main").append(el("section", { id: "myhealth" }, el("h2", { textContent: "MyHealth" }), status, link));
+
+  const show = async () => {
+    const res = await crosspass.fetch("/api/v1/me/links", { cache: "no-store" });
+    if (!res.ok) return status.replaceChildren(`XYZ answered HTTP ${res.status}.`);
+    const mine = (await res.json()).links.find((l) => l.downstream === "myhealth");
+    if (!mine) return status.replaceChildren("Not linked.");
+    const sync = mine.synced_at
+      ? [" · last sync: ", el("strong", { id: "myhealth-sync", textContent: mine.sync_status }),
+         ` at ${new Date(mine.synced_at * 1000).toLocaleTimeString()}`]
+      : [" · nothing sent yet"];
+    status.replaceChildren("Linked as ", el("code", { id: "myhealth-subject", textContent: mine.subject }), ...sync);
+  };
+  const refresh = () => show().catch(() => status.replaceChildren("Sign in to XYZ to see your MyHealth link."));
+
+  link.addEventListener("click", () => {
+    const popup = window.open(`${myhealth}/link?for=${encodeURIComponent(location.origin)}`, "myhealth-link", "popup,width=520,height=480");
+    const onMessage = async (event) => {
+      if (event.origin !== myhealth || event.source !== popup || event.data?.type !== "myhealth-link") return;
+      window.removeEventListener("message", onMessage);
+      const res = await crosspass.fetch("/api/v1/me/links", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ statement: String(event.data.statement) }),
+      });
+      if (!res.ok) status.replaceChildren(`XYZ refused the link: ${(await res.json()).error_description}`);
+      else await refresh();
+    };
+    window.addEventListener("message", onMessage);
+  });
+  // Looks once the form is signed in (never signing in on its own), and again a few
+  // times after a save, which reaches MyHealth shortly after it is stored.
+  document.addEventListener("crosspass-state", (e) => e.detail.state === "ready" && refresh());
+  if (document.querySelector("crosspass-form")?.dataset.state === "ready") refresh();
+  document.addEventListener("crosspass-saved", () => {
+    for (const ms of [500, 1500, 4000]) setTimeout(refresh, ms);
+  });
+}

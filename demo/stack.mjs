@@ -1,9 +1,10 @@
-// Starts the whole demo: the XYZ server on sso.localhost and the partner sites, with
-// partners registered, users provisioned and a form schema set. Used by `npm start`
-// (run directly) and by the end-to-end suite (imported, on other ports).
+// Starts the whole demo: the XYZ server on sso.localhost, the partner sites, MyHealth
+// (a downstream API XYZ sends saved records to, flow F) and tenant abc's enterprise IdP
+// (flow G), with everything registered, users provisioned and a form schema set. Used
+// by `npm start` (run directly) and by the end-to-end suite (imported, on other ports).
 //
-//   node demo/stack.mjs     ports from XYZ_PORT, ABC_PORT, DEF_PORT, EXAMPLE2_PORT
-//                           (8080–8083); data in .data/demo/
+//   node demo/stack.mjs     ports from XYZ_PORT, ABC_PORT, DEF_PORT, EXAMPLE2_PORT,
+//                           MYHEALTH_PORT, IDP_PORT (8080–8085); data in .data/demo/
 
 import { spawn, execFile } from "node:child_process";
 import { createServer } from "node:net";
@@ -15,13 +16,17 @@ import { promisify } from "node:util";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PARTNER = join(ROOT, "demo", "partner.mjs");
+const MYHEALTH = join(ROOT, "demo", "myhealth.mjs");
+const IDP = join(ROOT, "demo", "idp.mjs");
 const run = promisify(execFile);
 
 // The partner users of each tenant (the e2e suite gives each scenario its own).
 const DEMO_USERS = {
-  abc: ["alice", "bob", "carol", "chris", "casey", "cleo", "cora"],
+  abc: ["alice", "bob", "carol", "chris", "casey", "cleo", "cora", "cyd", "cass"],
   def: ["dave", "erin", "dana"],
 };
+// MyHealth's own patients (its ids for them are its own: p-1001, p-1002, …).
+const MYHEALTH_PATIENTS = ["Alice", "Bob", "Carol", "Cyd"];
 
 /** The sites of the demo: each one's partner client (= tenant), port and origin. */
 function sites(ports, withEvil) {
@@ -30,8 +35,9 @@ function sites(ports, withEvil) {
     { site: "abc", client: "abc", port: ports.abc, origin: origin("abc", ports.abc) },
     // DEF's pages are a Vite app built against the packed npm package (build-sites.sh).
     { site: "def", client: "def", port: ports.def, origin: origin("def", ports.def), dir: "dist/def" },
-    // A second site of tenant abc (flow E): same client, same key, another origin.
-    { site: "example2", client: "abc", port: ports.example2, origin: origin("example2", ports.example2) },
+    // A second site of tenant abc (flow E): same client, same key, another origin. Its
+    // users sign in through abc's enterprise IdP, which issues their ID-JAGs (flow G).
+    { site: "example2", client: "abc", port: ports.example2, origin: origin("example2", ports.example2), viaIdp: true },
   ];
   // An unregistered site that claims to be abc and signs with a key XYZ never pinned.
   if (withEvil) list.push({ site: "evil", client: "abc", port: ports.evil, origin: origin("evil", ports.evil), rogue: true });
@@ -62,12 +68,15 @@ async function waitFor(url, what, child) {
 
 /**
  * Starts everything; resolves once every process answers. `stop()` ends them.
- * @param {{ports: {xyz:number, abc:number, def:number, example2:number, evil?:number},
+ * @param {{ports: {xyz:number, abc:number, def:number, example2:number, myhealth:number,
+ *                  idp:number, evil?:number},
  *          dataDir: string, serverBin?: string, withEvil?: boolean, logDir?: string}} opts
  */
 export async function startStack({ ports, dataDir, serverBin, withEvil = false, logDir }) {
   const bin = serverBin ?? join(ROOT, "target", "server", "crosspass");
   const xyz = `http://sso.localhost:${ports.xyz}`;
+  const myhealth = `http://myhealth.localhost:${ports.myhealth}`;
+  const idp = `http://idp.localhost:${ports.idp}`;
   if (logDir) await mkdir(logDir, { recursive: true });
   // Each process logs to the terminal, or to its own file in `logDir`.
   const stdio = (name) => {
@@ -87,15 +96,20 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
   try {
     await mkdir(dataDir, { recursive: true });
     const all = sites(ports, withEvil);
-    for (const port of [ports.xyz, ...all.map((s) => s.port)]) await ensureFree(port);
+    for (const port of [ports.xyz, ports.myhealth, ports.idp, ...all.map((s) => s.port)]) await ensureFree(port);
 
-    // 1. Each partner client makes its key pair; XYZ pins the public half.
-    const keyFile = (s) => join(dataDir, "keys", `${s.rogue ? s.site : s.client}.private.jwk`);
-    for (const s of all) {
-      const { stdout } = await run(process.execPath, [PARTNER, "keygen", "--key", keyFile(s)]);
-      s.jwks = join(dataDir, "keys", `${s.rogue ? s.site : s.client}.jwks.json`);
-      await writeFile(s.jwks, stdout);
-    }
+    // 1. Each partner client, MyHealth and the IdP make their key pairs; XYZ pins the
+    //    public halves (and the IdP pins abc's).
+    const keys = (name) => join(dataDir, "keys", name);
+    const keygen = async (program, name) => {
+      const { stdout } = await run(process.execPath, [program, "keygen", "--key", keys(`${name}.private.jwk`)]);
+      await writeFile(keys(`${name}.jwks.json`), stdout);
+      return keys(`${name}.jwks.json`);
+    };
+    const keyFile = (s) => keys(`${s.rogue ? s.site : s.client}.private.jwk`);
+    for (const s of all) s.jwks = await keygen(PARTNER, s.rogue ? s.site : s.client);
+    const myhealthJwks = await keygen(MYHEALTH, "myhealth");
+    const idpJwks = await keygen(IDP, "idp");
 
     // 2. Register the partners (flow A) and set each tenant's form. A partner left from
     //    an earlier run is replaced, so ports and keys may change between runs.
@@ -106,6 +120,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
       CROSSPASS_DATABASE_URL: `sqlite://${join(dataDir, "crosspass.sqlite")}?mode=rwc`,
       CROSSPASS_WWW_DIR: join(ROOT, "www"),
       CROSSPASS_DIST_DIR: join(ROOT, "dist"),
+      CROSSPASS_RECORD_SYNC_SERVICE: "records-sync",
     };
     const cli = (...args) => run(bin, args, { env });
     for (const client of ["abc", "def"]) {
@@ -122,37 +137,79 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
       );
       await cli("form", "set", "--tenant", client, join(ROOT, "demo", "forms", `${client}.json`));
     }
+    // MyHealth accepts XYZ tokens with form.read; XYZ's record sync (a service without
+    // keys: it exchanges in-process) sends it saved records (flow F).
+    await cli("service", "remove", "records-sync").catch(() => {});
+    await cli("downstream", "remove", "myhealth").catch(() => {});
+    await cli(
+      "downstream", "add",
+      "--id", "myhealth",
+      "--audience", myhealth,
+      "--issuer", myhealth,
+      "--jwks", myhealthJwks,
+      "--scopes", "form.read",
+      "--sync-url", `http://127.0.0.1:${ports.myhealth}/xyz/record`,
+    );
+    await cli("service", "add", "--client-id", "records-sync", "--accepts", `${xyz}/api`, "--target", "myhealth");
+    // abc's enterprise IdP (flow G).
+    const { stdout: idps } = await cli("idp", "list");
+    for (const line of idps.split("\n").filter(Boolean)) await cli("idp", "remove", line.split("\t")[0]);
+    await cli("idp", "add", "--issuer", idp, "--tenant", "abc", "--jwks", idpJwks);
 
-    // 3. The XYZ server.
+    // 3. The XYZ server, MyHealth and the IdP.
+    const waits = [];
+    const start = (what, args, url) => {
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: stdio(what) });
+      children.push(child);
+      waits.push(() => waitFor(url, what, child));
+    };
     const server = spawn(bin, ["serve"], { cwd: ROOT, env, stdio: stdio("xyz") });
     children.push(server);
     await waitFor(`http://127.0.0.1:${ports.xyz}/healthz`, "XYZ server", server);
+    const abcOrigins = all.filter((s) => s.client === "abc" && !s.rogue).map((s) => s.origin);
+    start("myhealth", [
+      MYHEALTH, "serve",
+      "--port", String(ports.myhealth),
+      "--origin", myhealth,
+      "--key", keys("myhealth.private.jwk"),
+      "--xyz", xyz,
+      "--xyz-internal", `http://127.0.0.1:${ports.xyz}`,
+      "--partner-origins", abcOrigins.join(","),
+      "--users", MYHEALTH_PATIENTS.join(","),
+    ], `http://127.0.0.1:${ports.myhealth}/session`);
+    start("idp", [
+      IDP, "serve",
+      "--port", String(ports.idp),
+      "--issuer", idp,
+      "--key", keys("idp.private.jwk"),
+      "--client", `abc=${keys("abc.jwks.json")}`,
+      "--audience", xyz,
+      "--users", DEMO_USERS.abc.join(","),
+    ], `http://127.0.0.1:${ports.idp}/`);
+    await Promise.all(waits.splice(0).map((w) => w()));
 
     // 4. The partner sites, each provisioning its users at XYZ as it starts (flow B).
     for (const s of all) {
       const issuer = all.find((o) => o.client === s.client && !o.rogue).origin;
-      const child = spawn(
-        process.execPath,
-        [
-          PARTNER, "serve",
-          "--site", s.site,
-          ...(s.dir ? ["--dir", s.dir] : []),
-          "--port", String(s.port),
-          "--client-id", s.client,
-          "--key", keyFile(s),
-          "--issuer", s.rogue ? s.origin : issuer,
-          "--origin", s.origin,
-          "--xyz", xyz,
-          // The rogue site has no registration to provision users with.
-          ...(s.rogue ? [] : ["--xyz-internal", `http://127.0.0.1:${ports.xyz}`]),
-          "--users", DEMO_USERS[s.client].join(","),
-        ],
-        { cwd: ROOT, stdio: stdio(s.site) },
-      );
-      children.push(child);
+      start(s.site, [
+        PARTNER, "serve",
+        "--site", s.site,
+        ...(s.dir ? ["--dir", s.dir] : []),
+        "--port", String(s.port),
+        "--client-id", s.client,
+        "--key", keyFile(s),
+        "--issuer", s.rogue ? s.origin : issuer,
+        "--origin", s.origin,
+        "--xyz", xyz,
+        // The rogue site has no registration to provision users with.
+        ...(s.rogue ? [] : ["--xyz-internal", `http://127.0.0.1:${ports.xyz}`]),
+        ...(s.site === "abc" ? ["--myhealth", myhealth] : []),
+        ...(s.viaIdp ? ["--idp", idp, "--idp-internal", `http://127.0.0.1:${ports.idp}`] : []),
+        "--users", DEMO_USERS[s.client].join(","),
+      ], `http://127.0.0.1:${s.port}/session`);
     }
-    await Promise.all(all.map((s, i) => waitFor(`http://127.0.0.1:${s.port}/session`, s.site, children[i + 1])));
-    return { xyz, sites: all.map(({ site, origin }) => ({ site, origin })), stop };
+    await Promise.all(waits.map((w) => w()));
+    return { xyz, myhealth, idp, sites: all.map(({ site, origin }) => ({ site, origin })), stop };
   } catch (e) {
     await stop();
     throw e;
@@ -167,6 +224,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       abc: port("ABC_PORT", 8081),
       def: port("DEF_PORT", 8082),
       example2: port("EXAMPLE2_PORT", 8083),
+      myhealth: port("MYHEALTH_PORT", 8084),
+      idp: port("IDP_PORT", 8085),
     },
     dataDir: process.env.CROSSPASS_DATA ?? join(ROOT, ".data", "demo"),
     serverBin: process.env.CROSSPASS_SERVER_BIN,
@@ -174,7 +233,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`\nCrosspass demo is up. Open in a browser:\n`);
   console.log(`  XYZ (hub, API)         ${stack.xyz}`);
   for (const s of stack.sites) console.log(`  ${s.site.padEnd(22)} ${s.origin}`);
-  console.log(`\nabc and example2 are two sites of tenant abc; def is another tenant. Ctrl-C stops.`);
+  console.log(`  ${"myhealth (downstream)".padEnd(22)} ${stack.myhealth}`);
+  console.log(`  ${"idp (abc's IdP)".padEnd(22)} ${stack.idp}`);
+  console.log(`\nabc and example2 are two sites of tenant abc (example2 signs in through abc's IdP);`);
+  console.log(`def is another tenant. Link MyHealth on abc, save the form, see it on MyHealth. Ctrl-C stops.`);
   const shutdown = async () => {
     await stack.stop();
     process.exit(0);

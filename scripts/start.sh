@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: install what is missing, build, then run XYZ and the demo partner sites.
-# Ports: XYZ_PORT (8080), ABC_PORT (8081), DEF_PORT (8082), EXAMPLE2_PORT (8083).
+# Ports: XYZ_PORT (8080), ABC_PORT (8081), DEF_PORT (8082), EXAMPLE2_PORT (8083),
+# MYHEALTH_PORT (8084), IDP_PORT (8085).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"

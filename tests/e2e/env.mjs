@@ -10,6 +10,8 @@ export const PORTS = {
   abc: port("E2E_ABC_PORT"),
   def: port("E2E_DEF_PORT"),
   example2: port("E2E_EXAMPLE2_PORT"),
+  myhealth: port("E2E_MYHEALTH_PORT"),
+  idp: port("E2E_IDP_PORT"),
   evil: port("E2E_EVIL_PORT"),
 };
 
@@ -18,5 +20,9 @@ export const ABC = `http://abc.localhost:${PORTS.abc}`;
 export const DEF = `http://def.localhost:${PORTS.def}`;
 export const EXAMPLE2 = `http://example2.localhost:${PORTS.example2}`;
 export const EVIL = `http://evil.localhost:${PORTS.evil}`;
-/** Where Node reaches the server (Node cannot resolve *.localhost). */
+export const MYHEALTH = `http://myhealth.localhost:${PORTS.myhealth}`;
+export const IDP = `http://idp.localhost:${PORTS.idp}`;
+/** Where Node reaches the servers (Node cannot resolve *.localhost). */
 export const XYZ_INTERNAL = `http://127.0.0.1:${PORTS.xyz}`;
+export const MYHEALTH_INTERNAL = `http://127.0.0.1:${PORTS.myhealth}`;
+export const IDP_INTERNAL = `http://127.0.0.1:${PORTS.idp}`;

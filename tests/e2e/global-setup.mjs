@@ -20,7 +20,7 @@ function freePort() {
 }
 
 export default async function globalSetup() {
-  for (const name of ["XYZ", "ABC", "DEF", "EXAMPLE2", "EVIL"]) {
+  for (const name of ["XYZ", "ABC", "DEF", "EXAMPLE2", "MYHEALTH", "IDP", "EVIL"]) {
     process.env[`E2E_${name}_PORT`] ??= String(await freePort());
   }
   // Read only now, with the ports set; workers inherit the same environment.

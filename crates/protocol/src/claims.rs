@@ -2,6 +2,7 @@
 //! cryptography: the partner assertion (ID-JAG profile) and XYZ's access token
 //! (RFC 9068). Times are Unix seconds and the clock is always passed in.
 
+use crate::exchange::Actor;
 use crate::ids::{ClientId, TenantId};
 use crate::json::{Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
@@ -193,13 +194,15 @@ fn non_empty<'a>(v: Option<&'a str>, name: &'static str) -> Result<&'a str, Clai
 pub struct AccessTokenClaims {
     /// XYZ's issuer.
     pub iss: String,
-    /// The XYZ user id (opaque, never the partner's id).
+    /// The XYZ user id (opaque, never the partner's id); in a token exchanged for a
+    /// downstream audience, the user's id in that downstream's domain.
     pub sub: String,
     /// The API the token is for.
     pub aud: Audience,
     /// The client the token was issued to.
     pub client_id: ClientId,
-    /// The tenant that client belongs to.
+    /// The XYZ tenant of the user (the partner client's own tenant, when the token was
+    /// issued to a partner).
     pub tenant: TenantId,
     /// Granted scopes.
     pub scope: ScopeSet,
@@ -209,6 +212,9 @@ pub struct AccessTokenClaims {
     pub iat: i64,
     /// Expires at.
     pub exp: i64,
+    /// Who acts for the user (RFC 8693 §4.1); only on tokens made by a token exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
 }
 
 impl Json for Audience {
@@ -247,6 +253,7 @@ impl Json for AccessTokenClaims {
             ("jti", Some(self.jti.as_str().into())),
             ("iat", Some(self.iat.into())),
             ("exp", Some(self.exp.into())),
+            ("act", self.act.as_ref().map(Json::to_value)),
         ])
     }
 
@@ -262,6 +269,7 @@ impl Json for AccessTokenClaims {
             jti: m.str("jti")?.to_owned(),
             iat: m.int("iat")?,
             exp: m.int("exp")?,
+            act: m.take("act").map(Actor::from_value).transpose()?,
         })
     }
 }
@@ -346,12 +354,26 @@ mod tests {
             jti: "j".into(),
             iat: NOW,
             exp: NOW + 300,
+            act: None,
         };
         let by_serde = serde_json::to_string(&claims).unwrap();
         assert_eq!(AccessTokenClaims::from_json(&by_serde).unwrap(), claims);
         assert_eq!(
             serde_json::from_str::<AccessTokenClaims>(&claims.to_json()).unwrap(),
             claims
+        );
+        let delegated = AccessTokenClaims {
+            act: Some(Actor {
+                sub: "records-sync".into(),
+                act: None,
+            }),
+            ..claims.clone()
+        };
+        let by_serde = serde_json::to_string(&delegated).unwrap();
+        assert_eq!(AccessTokenClaims::from_json(&by_serde).unwrap(), delegated);
+        assert_eq!(
+            serde_json::from_str::<AccessTokenClaims>(&delegated.to_json()).unwrap(),
+            delegated
         );
         let mut extra = serde_json::to_value(&claims).unwrap();
         extra["ext"] = serde_json::json!({"any": 1});
@@ -365,6 +387,7 @@ mod tests {
             ("aud", serde_json::json!(7)),
             ("client_id", serde_json::json!("a b")),
             ("scope", serde_json::json!(["form.read"])),
+            ("act", serde_json::json!("records-sync")),
         ] {
             let mut v = serde_json::to_value(&claims).unwrap();
             v[member] = bad;
@@ -500,6 +523,7 @@ mod tests {
             jti: "t1".into(),
             iat: NOW,
             exp: NOW + 600,
+            act: None,
         }
     }
 

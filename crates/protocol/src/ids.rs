@@ -1,4 +1,4 @@
-//! Identifiers that name registry entries: clients and tenants.
+//! Identifiers that name registry entries: clients, tenants and downstream APIs.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -86,6 +86,10 @@ id_type!(
 id_type!(
     /// A tenant: the business customer that owns one or more clients.
     TenantId
+);
+id_type!(
+    /// A downstream API outside XYZ that accepts XYZ-issued tokens, e.g. `myhealth`.
+    DownstreamId
 );
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-//! Signature verification and signing (server side): partner assertions in the ID-JAG
-//! profile, client assertions (`private_key_jwt`, RFC 7523 §2.2), XYZ access tokens
-//! (RFC 9068), and the pinned JWK sets they are checked against.
+//! Signature verification and signing (server side): partner and enterprise-IdP
+//! assertions in the ID-JAG profile, client assertions (`private_key_jwt`, RFC 7523
+//! §2.2), XYZ access tokens (RFC 9068) and the subject tokens of a token exchange
+//! (RFC 8693), account-link statements, and the pinned JWK sets they are checked
+//! against.
 //!
 //! Every check is a pure function of the token, the pinned keys and an injected clock,
 //! and fails with exactly one [`JwtError`] per broken rule, in the order DESIGN.md
@@ -11,6 +13,7 @@ use crate::claims::{
     AccessTokenClaims, AccessTokenExpectations, AssertionClaims, ClaimError, ACCESS_TOKEN_TYP,
     ID_JAG_TYP,
 };
+use crate::exchange::{check_link_statement, ACCOUNT_LINK_TYP};
 use crate::ids::ClientId;
 use crate::jose::{self, JoseError};
 use crate::secret::{AccessToken, Assertion};
@@ -580,13 +583,21 @@ struct Decoded<'a, C> {
     signature: Vec<u8>,
 }
 
-/// Size cap, then compact parse: header, claims (strictly typed) and signature bytes.
-fn decode<C: DeserializeOwned>(token: &str) -> Result<Decoded<'_, C>, JwtError> {
+/// Size cap, then compact parse: the header, whose `typ` must pass `typ_ok` before
+/// the claims are even read (so a token of another kind is reported as such, not as
+/// claims that do not fit), then the claims (strictly typed) and the signature bytes.
+fn decode<C: DeserializeOwned>(
+    token: &str,
+    typ_ok: impl FnOnce(Option<&str>) -> bool,
+) -> Result<Decoded<'_, C>, JwtError> {
     let parts = jose::split(token)?;
     let header: Header =
         jose::decode_json(parts.header).map_err(|_| JwtError::Malformed("invalid header"))?;
     if header.crit.is_some() {
         return Err(JwtError::Malformed("unsupported crit header"));
+    }
+    if !typ_ok(header.typ.as_deref()) {
+        return Err(JwtError::WrongTyp);
     }
     let claims: C =
         jose::decode_json(parts.payload).map_err(|_| JwtError::Malformed("invalid claims"))?;
@@ -612,24 +623,42 @@ fn alg_and_kid(header: &Header) -> Result<(Alg, String), JwtError> {
     }
 }
 
-/// `kid` among the pinned keys, `alg` the key's own, signature valid.
-fn verify_signature<C>(
-    decoded: &Decoded<'_, C>,
+/// A signed token that passed every check that needs no key: size, structure, `typ`,
+/// `alg` allowlist and `kid` presence.
+struct Unverified<'a, C> {
+    decoded: Decoded<'a, C>,
     alg: Alg,
-    kid: &str,
-    keys: &Jwks,
-) -> Result<(), JwtError> {
-    let jwk = keys.get(kid).ok_or(JwtError::UnknownKey)?;
-    if jwk.key.alg() != alg {
-        return Err(JwtError::AlgNotAllowed);
+    kid: String,
+}
+
+impl<'a, C: DeserializeOwned> Unverified<'a, C> {
+    /// Size cap → compact parse, with `typ_ok(typ)` → `alg` allowlist → `kid` present.
+    fn parse(token: &'a str, typ_ok: impl FnOnce(Option<&str>) -> bool) -> Result<Self, JwtError> {
+        let decoded = decode::<C>(token, typ_ok)?;
+        let (alg, kid) = alg_and_kid(&decoded.header)?;
+        Ok(Self { decoded, alg, kid })
     }
-    if !jwk
-        .key
-        .verify(decoded.signing_input.as_bytes(), &decoded.signature)
-    {
-        return Err(JwtError::BadSignature);
+
+    /// `kid` among the pinned keys, `alg` the key's own, signature valid; the claims.
+    fn verify(self, keys: &Jwks) -> Result<C, JwtError> {
+        let jwk = keys.get(&self.kid).ok_or(JwtError::UnknownKey)?;
+        if jwk.key.alg() != self.alg {
+            return Err(JwtError::AlgNotAllowed);
+        }
+        if !jwk.key.verify(
+            self.decoded.signing_input.as_bytes(),
+            &self.decoded.signature,
+        ) {
+            return Err(JwtError::BadSignature);
+        }
+        Ok(self.decoded.claims)
     }
-    Ok(())
+}
+
+impl<C> fmt::Debug for Unverified<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Unverified({}, {}, [redacted])", self.alg, self.kid)
+    }
 }
 
 /// The registration a partner assertion's `iss` resolves to.
@@ -637,8 +666,10 @@ fn verify_signature<C>(
 pub struct PinnedIssuer<'a> {
     /// The issuer's pinned public keys.
     pub keys: &'a Jwks,
-    /// The client registered for the issuer.
-    pub client_id: &'a ClientId,
+    /// The client the assertion must name: the partner's own, or, for an enterprise
+    /// IdP, the client its `client_id` claim names if that client belongs to the IdP's
+    /// tenant. `None` when it names no client the issuer may speak for.
+    pub client_id: Option<&'a ClientId>,
 }
 
 /// What an assertion is checked against, besides the issuer's registration.
@@ -656,11 +687,7 @@ pub struct AssertionExpectations<'a> {
 /// `typ`, `alg` allowlist and `kid` presence. Call [`issuer`](Self::issuer) to find
 /// the registration, then [`verify`](Self::verify).
 #[derive(Debug)]
-pub struct UnverifiedAssertion<'a> {
-    decoded: Decoded<'a, AssertionClaims>,
-    alg: Alg,
-    kid: String,
-}
+pub struct UnverifiedAssertion<'a>(Unverified<'a, AssertionClaims>);
 
 impl<C> fmt::Debug for Decoded<'_, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -672,17 +699,21 @@ impl<'a> UnverifiedAssertion<'a> {
     /// Size cap → compact parse → `typ` is `oauth-id-jag+jwt` → `alg` allowlist →
     /// `kid` present.
     pub fn parse(token: &'a Assertion) -> Result<Self, JwtError> {
-        let decoded = decode::<AssertionClaims>(token.expose_secret())?;
-        if !jose::typ_matches(decoded.header.typ.as_deref(), ID_JAG_TYP) {
-            return Err(JwtError::WrongTyp);
-        }
-        let (alg, kid) = alg_and_kid(&decoded.header)?;
-        Ok(Self { decoded, alg, kid })
+        Unverified::parse(token.expose_secret(), |typ| {
+            jose::typ_matches(typ, ID_JAG_TYP)
+        })
+        .map(Self)
     }
 
     /// The unverified `iss`, only for finding the registration to verify against.
     pub fn issuer(&self) -> Result<&str, JwtError> {
-        Ok(self.decoded.claims.issuer()?)
+        Ok(self.0.decoded.claims.issuer()?)
+    }
+
+    /// The unverified `client_id`, only for finding the client an enterprise IdP's
+    /// assertion is meant for.
+    pub fn client_id(&self) -> Option<&str> {
+        self.0.decoded.claims.client_id.as_deref()
     }
 
     /// Issuer registered → `kid` pinned for it → signature → `aud` → `client_id` →
@@ -693,10 +724,15 @@ impl<'a> UnverifiedAssertion<'a> {
         expect: &AssertionExpectations<'_>,
     ) -> Result<AssertionClaims, JwtError> {
         let issuer = issuer.ok_or(JwtError::UnknownIssuer)?;
-        verify_signature(&self.decoded, self.alg, &self.kid, issuer.keys)?;
-        let claims = self.decoded.claims;
+        let claims = self.0.verify(issuer.keys)?;
         claims.check_audience(expect.audience)?;
-        claims.check_client_id(issuer.client_id)?;
+        match issuer.client_id {
+            Some(client_id) => claims.check_client_id(client_id)?,
+            None if claims.client_id.is_none() => {
+                return Err(ClaimError::Missing("client_id").into())
+            }
+            None => return Err(ClaimError::ClientIdMismatch.into()),
+        }
         claims.check_times(expect.now, expect.leeway)?;
         Ok(claims)
     }
@@ -715,32 +751,25 @@ pub fn validate_assertion<'k>(
 
 /// A client assertion (`private_key_jwt`) that passed every check that needs no key.
 #[derive(Debug)]
-pub struct UnverifiedClientAssertion<'a> {
-    decoded: Decoded<'a, AssertionClaims>,
-    alg: Alg,
-    kid: String,
-}
+pub struct UnverifiedClientAssertion<'a>(Unverified<'a, AssertionClaims>);
 
 impl<'a> UnverifiedClientAssertion<'a> {
     /// Size cap → compact parse → `typ` absent, `JWT` or `client-authentication+jwt` →
     /// `alg` allowlist → `kid` present.
     pub fn parse(token: &'a Assertion) -> Result<Self, JwtError> {
-        let decoded = decode::<AssertionClaims>(token.expose_secret())?;
-        if let Some(typ) = decoded.header.typ.as_deref() {
-            if !CLIENT_ASSERTION_TYPS
-                .iter()
-                .any(|t| jose::typ_matches(Some(typ), t))
-            {
-                return Err(JwtError::WrongTyp);
-            }
-        }
-        let (alg, kid) = alg_and_kid(&decoded.header)?;
-        Ok(Self { decoded, alg, kid })
+        Unverified::parse(token.expose_secret(), |typ| {
+            typ.is_none_or(|typ| {
+                CLIENT_ASSERTION_TYPS
+                    .iter()
+                    .any(|t| jose::typ_matches(Some(typ), t))
+            })
+        })
+        .map(Self)
     }
 
     /// The unverified `iss`: the client claiming to authenticate.
     pub fn client_id(&self) -> Result<&str, JwtError> {
-        Ok(self.decoded.claims.issuer()?)
+        Ok(self.0.decoded.claims.issuer()?)
     }
 
     /// Client registered → `kid` pinned → signature → `sub` = `iss` = the client →
@@ -751,8 +780,7 @@ impl<'a> UnverifiedClientAssertion<'a> {
         expect: &AssertionExpectations<'_>,
     ) -> Result<AssertionClaims, JwtError> {
         let (client_id, keys) = client.ok_or(JwtError::UnknownIssuer)?;
-        verify_signature(&self.decoded, self.alg, &self.kid, keys)?;
-        let claims = self.decoded.claims;
+        let claims = self.0.verify(keys)?;
         if claims.issuer()? != client_id.as_str() {
             return Err(ClaimError::ClientIdMismatch.into());
         }
@@ -766,6 +794,48 @@ impl<'a> UnverifiedClientAssertion<'a> {
     }
 }
 
+/// An account-link statement (`typ: account-link+jwt`): a downstream's signed word
+/// about one of its own users, that passed every check that needs no key.
+#[derive(Debug)]
+pub struct UnverifiedLinkStatement<'a>(Unverified<'a, AssertionClaims>);
+
+impl<'a> UnverifiedLinkStatement<'a> {
+    /// Size cap → compact parse → `typ` is `account-link+jwt` → `alg` allowlist →
+    /// `kid` present.
+    pub fn parse(token: &'a Assertion) -> Result<Self, JwtError> {
+        Unverified::parse(token.expose_secret(), |typ| {
+            jose::typ_matches(typ, ACCOUNT_LINK_TYP)
+        })
+        .map(Self)
+    }
+
+    /// The unverified `iss`: the downstream whose keys to verify with.
+    pub fn issuer(&self) -> Result<&str, JwtError> {
+        Ok(self.0.decoded.claims.issuer()?)
+    }
+
+    /// Issuer registered → `kid` pinned for it → signature →
+    /// [`check_link_statement`] (`aud`, times, `sub`, `jti`; its single use is the
+    /// caller's).
+    pub fn verify(
+        self,
+        keys: Option<&Jwks>,
+        expect: &AssertionExpectations<'_>,
+    ) -> Result<AssertionClaims, JwtError> {
+        let claims = self.0.verify(keys.ok_or(JwtError::UnknownIssuer)?)?;
+        check_link_statement(&claims, expect.audience, expect.now, expect.leeway)?;
+        Ok(claims)
+    }
+}
+
+/// Size → parse → `typ` `at+jwt` → `alg` → `kid` pinned → signature.
+fn verify_access_token(token: &AccessToken, keys: &Jwks) -> Result<AccessTokenClaims, JwtError> {
+    Unverified::parse(token.expose_secret(), |typ| {
+        jose::typ_matches(typ, ACCESS_TOKEN_TYP)
+    })?
+    .verify(keys)
+}
+
 /// Verifies an XYZ access token: size → parse → `typ` `at+jwt` → `alg` → `kid` pinned →
 /// signature → [`AccessTokenClaims::check`] (issuer, audience, client, scope, expiry).
 pub fn validate_access_token(
@@ -774,14 +844,38 @@ pub fn validate_access_token(
     expect: &AccessTokenExpectations<'_>,
     now: i64,
 ) -> Result<AccessTokenClaims, JwtError> {
-    let decoded = decode::<AccessTokenClaims>(token.expose_secret())?;
-    if !jose::typ_matches(decoded.header.typ.as_deref(), ACCESS_TOKEN_TYP) {
-        return Err(JwtError::WrongTyp);
+    let claims = verify_access_token(token, keys)?;
+    claims.check(expect, now, 0)?;
+    Ok(claims)
+}
+
+/// Verifies the subject token of a token exchange: an XYZ access token (as
+/// [`validate_access_token`]) addressed to one of the `audiences` the exchanging
+/// client may receive. Returns the claims and the audience it was addressed to.
+pub fn validate_subject_token<'a>(
+    token: &AccessToken,
+    keys: &Jwks,
+    issuer: &str,
+    audiences: &[&'a str],
+    now: i64,
+) -> Result<(AccessTokenClaims, &'a str), JwtError> {
+    let claims = verify_access_token(token, keys)?;
+    if claims.iss != issuer {
+        return Err(ClaimError::WrongIssuer.into());
     }
-    let (alg, kid) = alg_and_kid(&decoded.header)?;
-    verify_signature(&decoded, alg, &kid, keys)?;
-    decoded.claims.check(expect, now, 0)?;
-    Ok(decoded.claims)
+    let audience = audiences
+        .iter()
+        .copied()
+        .find(|a| claims.aud.is_exactly(a))
+        .ok_or(ClaimError::WrongAudience)?;
+    let expect = AccessTokenExpectations {
+        issuer,
+        audience,
+        client_id: None,
+        required_scope: None,
+    };
+    claims.check(&expect, now, 0)?;
+    Ok((claims, audience))
 }
 
 #[cfg(test)]
@@ -852,11 +946,11 @@ mod tests {
             |iss| match iss {
                 ISS_A => Some(PinnedIssuer {
                     keys: &a.keys,
-                    client_id: &a.client_id,
+                    client_id: Some(&a.client_id),
                 }),
                 ISS_B => Some(PinnedIssuer {
                     keys: &b.keys,
-                    client_id: &b.client_id,
+                    client_id: Some(&b.client_id),
                 }),
                 _ => None,
             },
@@ -1228,6 +1322,7 @@ mod tests {
             jti: "t1".into(),
             iat: NOW,
             exp: NOW + 600,
+            act: None,
         }
     }
 
@@ -1398,6 +1493,128 @@ mod tests {
         assert_eq!(
             Jwks::parse(&" ".repeat(MAX_JWKS_BYTES + 1)),
             Err(JwkError::TooLarge)
+        );
+    }
+    #[test]
+    fn an_issuer_that_may_not_speak_for_the_named_client_is_refused_after_the_signature() {
+        let idp = partner("i1", 5, "abc");
+        let token = sign(&idp, &header(&idp), &claims());
+        let run = |keys: &Jwks, client_id: Option<&ClientId>| {
+            UnverifiedAssertion::parse(&token)?
+                .verify(Some(PinnedIssuer { keys, client_id }), &EXPECT)
+        };
+        let u = UnverifiedAssertion::parse(&token).unwrap();
+        assert_eq!(u.client_id(), Some("abc"));
+        run(&idp.keys, Some(&idp.client_id)).unwrap();
+        assert_eq!(
+            run(&idp.keys, None).unwrap_err(),
+            JwtError::Claim(ClaimError::ClientIdMismatch)
+        );
+        let other = partner("i1", 6, "abc");
+        assert_eq!(run(&other.keys, None).unwrap_err(), JwtError::BadSignature);
+        let anonymous = sign(&idp, &header(&idp), &without(claims(), "client_id"));
+        assert_eq!(
+            UnverifiedAssertion::parse(&anonymous)
+                .unwrap()
+                .verify(
+                    Some(PinnedIssuer {
+                        keys: &idp.keys,
+                        client_id: None
+                    }),
+                    &EXPECT
+                )
+                .unwrap_err(),
+            JwtError::Claim(ClaimError::Missing("client_id"))
+        );
+    }
+
+    #[test]
+    fn link_statements() {
+        let mh = partner("m1", 8, "myhealth");
+        let h = json!({"alg": "EdDSA", "kid": "m1", "typ": ACCOUNT_LINK_TYP});
+        let c = json!({"iss": "https://myhealth.example", "sub": "p-1001", "aud": XYZ,
+                       "jti": "l1", "iat": NOW, "exp": NOW + 120});
+        let run = |h: &serde_json::Value, c: &serde_json::Value, keys: Option<&Jwks>| {
+            let token = sign(&mh, h, c);
+            let u = UnverifiedLinkStatement::parse(&token)?;
+            assert_eq!(u.issuer()?, "https://myhealth.example");
+            u.verify(keys, &EXPECT)
+        };
+        assert_eq!(
+            run(&h, &c, Some(&mh.keys)).unwrap().sub.as_deref(),
+            Some("p-1001")
+        );
+        let cases = [
+            (
+                with(h.clone(), "typ", json!(ID_JAG_TYP)),
+                c.clone(),
+                Some(&mh.keys),
+                JwtError::WrongTyp,
+            ),
+            (h.clone(), c.clone(), None, JwtError::UnknownIssuer),
+            (
+                h.clone(),
+                c.clone(),
+                Some(&partner("m1", 9, "x").keys),
+                JwtError::BadSignature,
+            ),
+            (
+                h.clone(),
+                with(c.clone(), "aud", json!("https://other")),
+                Some(&mh.keys),
+                JwtError::Claim(ClaimError::WrongAudience),
+            ),
+            (
+                h.clone(),
+                with(c.clone(), "exp", json!(NOW - 60)),
+                Some(&mh.keys),
+                JwtError::Claim(ClaimError::Expired),
+            ),
+            (
+                h.clone(),
+                without(c.clone(), "jti"),
+                Some(&mh.keys),
+                JwtError::Claim(ClaimError::Missing("jti")),
+            ),
+        ];
+        for (h, c, keys, want) in cases {
+            assert_eq!(run(&h, &c, keys).unwrap_err(), want, "{h} {c}");
+        }
+    }
+
+    #[test]
+    fn subject_tokens_must_be_xyz_access_tokens_addressed_to_the_caller() {
+        let key = SigningKey::ed25519("xyz-1", &[3; 32]).unwrap();
+        let keys = Jwks::new(vec![key.public_jwk()]).unwrap();
+        let api = format!("{XYZ}/api");
+        let token = key.sign_access_token(&access_claims()).unwrap();
+        let (claims, audience) =
+            validate_subject_token(&token, &keys, XYZ, &["https://mh", &api], NOW).unwrap();
+        assert_eq!((claims, audience), (access_claims(), api.as_str()));
+        assert_eq!(
+            validate_subject_token(&token, &keys, XYZ, &["https://mh"], NOW).unwrap_err(),
+            JwtError::Claim(ClaimError::WrongAudience)
+        );
+        assert_eq!(
+            validate_subject_token(&token, &keys, "https://evil", &[&api], NOW).unwrap_err(),
+            JwtError::Claim(ClaimError::WrongIssuer)
+        );
+        assert_eq!(
+            validate_subject_token(&token, &keys, XYZ, &[&api], NOW + 600).unwrap_err(),
+            JwtError::Claim(ClaimError::Expired)
+        );
+        let id_jag = AccessToken::new(key.sign(ID_JAG_TYP, &access_claims()).unwrap());
+        assert_eq!(
+            validate_subject_token(&id_jag, &keys, XYZ, &[&api], NOW).unwrap_err(),
+            JwtError::WrongTyp
+        );
+        let forged = SigningKey::ed25519("xyz-1", &[4; 32])
+            .unwrap()
+            .sign_access_token(&access_claims())
+            .unwrap();
+        assert_eq!(
+            validate_subject_token(&forged, &keys, XYZ, &[&api], NOW).unwrap_err(),
+            JwtError::BadSignature
         );
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod claims;
 pub mod error;
+pub mod exchange;
 pub mod ids;
 pub mod jose;
 pub mod json;
@@ -21,7 +22,7 @@ pub mod secret;
 pub mod jws;
 
 pub use error::{ErrorCode, RpcError};
-pub use ids::{ClientId, IdError, TenantId};
+pub use ids::{ClientId, DownstreamId, IdError, TenantId};
 pub use origin::{Origin, OriginAllowlist, OriginError, OriginPattern};
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use secret::{AccessToken, Assertion};

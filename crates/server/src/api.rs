@@ -6,8 +6,9 @@ use crate::app::AppState;
 use crate::db::{Db, DbError};
 use crate::error::ApiError;
 use crate::form::FormSchema;
-use crate::users::{bearer, is_json};
+use crate::users::{bearer, json_body};
 use crate::util::now;
+use crate::{links, sync};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequestParts, Request, State};
@@ -15,7 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use axum::{Json, Router};
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations};
 use crosspass_protocol::jws::JwtError;
@@ -33,6 +34,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/api/v1/form", get(get_form_route))
         .route("/api/v1/me/record", get(get_record).put(put_record))
+        .route(
+            "/api/v1/me/links",
+            get(links::get_links).post(links::post_link),
+        )
+        .route("/api/v1/me/links/{downstream}", delete(links::delete_link))
         .method_not_allowed_fallback(crate::app::method_not_allowed)
         .layer(middleware::from_fn_with_state(state, cors))
 }
@@ -96,7 +102,7 @@ async fn preflight(state: &AppState, origin: Option<&str>, headers: &HeaderMap) 
     let method_ok = headers
         .get(header::ACCESS_CONTROL_REQUEST_METHOD)
         .and_then(|m| m.to_str().ok())
-        .is_some_and(|m| m == "GET" || m == "PUT");
+        .is_some_and(|m| matches!(m, "GET" | "PUT" | "POST" | "DELETE"));
     let Some(origin) = origin else {
         return response;
     };
@@ -109,7 +115,7 @@ async fn preflight(state: &AppState, origin: Option<&str>, headers: &HeaderMap) 
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
         h.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, PUT"),
+            HeaderValue::from_static("GET, PUT, POST, DELETE"),
         );
         h.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
@@ -326,16 +332,7 @@ async fn put_record(
         .and_then(|t| t.trim().strip_prefix("\"v"))
         .and_then(|t| t.strip_suffix('"'))
         .and_then(|t| t.parse::<i64>().ok());
-    let body = body.map_err(|r| match r.status().as_u16() {
-        413 => ApiError::PayloadTooLarge,
-        _ => ApiError::InvalidRequest("unreadable body".into()),
-    })?;
-    if !is_json(&headers) {
-        return Err(ApiError::UnsupportedMediaType("expected application/json"));
-    }
-    if body.len() > MAX_RECORD_BYTES {
-        return Err(ApiError::PayloadTooLarge);
-    }
+    let body = json_body(body, &headers, MAX_RECORD_BYTES)?;
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|_| ApiError::InvalidRequest("body is not valid JSON".into()))?;
     if json_depth(&value) > MAX_JSON_DEPTH {
@@ -391,5 +388,11 @@ async fn put_record(
         let (current, version) = load_record(&state.db, &auth.claims).await?;
         return Err(precondition_failed(current, version));
     }
+    sync::after_save(
+        &state,
+        Arc::clone(&auth.claims),
+        value.clone(),
+        expected + 1,
+    );
     Ok(record_response(StatusCode::OK, value, expected + 1))
 }

@@ -1,11 +1,11 @@
 //! Application state, the router, and the server's lifecycle.
 
-use crate::cache::PartnerCache;
+use crate::cache::RegistryCache;
 use crate::config::Config;
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, DownstreamKey};
 use crate::error::{ApiError, Failure};
 use crate::keys::KeyStore;
-use crate::registry::Partner;
+use crate::registry::{Downstream, Idp, Partner, Service};
 use crate::util::now;
 use crate::{assets, oauth, users};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -31,8 +31,10 @@ pub struct Shared {
     pub db: Db,
     /// XYZ's signing keys.
     pub keys: KeyStore,
-    /// Recently read partners.
-    pub partners: PartnerCache,
+    /// Recently read registry entries.
+    pub registry: RegistryCache,
+    /// The client of outbound calls (the record sync).
+    pub http: reqwest::Client,
 }
 
 /// Cheap-to-clone handle on [`Shared`].
@@ -48,26 +50,53 @@ impl Deref for AppState {
 
 impl AppState {
     /// Connects to the database and loads (or creates) the signing keys.
-    pub async fn new(config: Config) -> Result<Self, DbError> {
+    pub async fn new(config: Config) -> Result<Self, StartError> {
         let db = Db::connect(&config.database_url, config.database_max_connections).await?;
         let keys = KeyStore::load(&db).await?;
+        // Downstreams are registered by XYZ's admin, and their answers are only logged:
+        // no redirects to follow, nothing to keep between calls but the connections.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(config.record_sync_timeout_secs))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| StartError::Http(e.to_string()))?;
         Ok(Self(Arc::new(Shared {
             api_audience: config.api_audience(),
-            partners: PartnerCache::new(Duration::from_secs(config.registry_cache_secs)),
+            registry: RegistryCache::new(Duration::from_secs(config.registry_cache_secs)),
+            http,
             config,
             db,
             keys,
         })))
     }
 
-    /// The partner with this client id (cached briefly).
+    /// The partner with this client id (cached briefly, as every lookup below).
     pub async fn partner(&self, client_id: &str) -> Result<Option<Arc<Partner>>, DbError> {
-        self.partners.by_client_id(&self.db, client_id).await
+        self.registry.partner(&self.db, client_id).await
     }
 
-    /// The partner whose assertions carry this `iss` (cached briefly).
+    /// The partner whose assertions carry this `iss`.
     pub async fn partner_by_issuer(&self, issuer: &str) -> Result<Option<Arc<Partner>>, DbError> {
-        self.partners.by_issuer(&self.db, issuer).await
+        self.registry.partner_by_issuer(&self.db, issuer).await
+    }
+
+    /// The enterprise IdP whose ID-JAGs carry this `iss`.
+    pub async fn idp(&self, issuer: &str) -> Result<Option<Arc<Idp>>, DbError> {
+        self.registry.idp(&self.db, issuer).await
+    }
+
+    /// The service with this client id.
+    pub async fn service(&self, client_id: &str) -> Result<Option<Arc<Service>>, DbError> {
+        self.registry.service(&self.db, client_id).await
+    }
+
+    /// The downstream whose `key` is `value`.
+    pub async fn downstream(
+        &self,
+        key: DownstreamKey,
+        value: &str,
+    ) -> Result<Option<Arc<Downstream>>, DbError> {
+        self.registry.downstream(&self.db, key, value).await
     }
 }
 
@@ -146,6 +175,9 @@ pub enum StartError {
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The outbound HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Http(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),

@@ -65,6 +65,11 @@ pub struct Config {
     /// How long a replica reuses a partner registration it read (registry edits take
     /// effect within this time).
     pub registry_cache_secs: u64,
+    /// The registered service as which a saved record is sent to the user's linked
+    /// downstreams; `None` sends nothing.
+    pub record_sync_service: Option<String>,
+    /// Longest one record sync call may take.
+    pub record_sync_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -83,6 +88,8 @@ impl Default for Config {
             request_timeout_secs: 10,
             maintenance_interval_secs: 30,
             registry_cache_secs: 2,
+            record_sync_service: None,
+            record_sync_timeout_secs: 5,
         }
     }
 }
@@ -154,6 +161,12 @@ impl Config {
         if let Some(v) = parsed(&var, "CROSSPASS_REGISTRY_CACHE_SECS")? {
             self.registry_cache_secs = v;
         }
+        if let Some(v) = var("CROSSPASS_RECORD_SYNC_SERVICE") {
+            self.record_sync_service = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_RECORD_SYNC_TIMEOUT_SECS")? {
+            self.record_sync_timeout_secs = v;
+        }
         Ok(())
     }
 
@@ -191,6 +204,15 @@ impl Config {
         if self.maintenance_interval_secs == 0 {
             return Err(ConfigError::Invalid(
                 "maintenance_interval_secs must be positive".into(),
+            ));
+        }
+        if let Some(service) = &self.record_sync_service {
+            crosspass_protocol::ClientId::new(service.as_str())
+                .map_err(|e| ConfigError::Invalid(format!("record_sync_service: {e}")))?;
+        }
+        if !(1..=60).contains(&self.record_sync_timeout_secs) {
+            return Err(ConfigError::Invalid(
+                "record_sync_timeout_secs must be 1 to 60".into(),
             ));
         }
         Ok(())

@@ -3,9 +3,9 @@
 //! parameters that both accept, run through sqlx's `Any` driver, so there is one
 //! code path and one schema (`migrations/`) for both.
 
-use crate::registry::Partner;
+use crate::registry::{Downstream, Idp, Partner, Service};
 use crosspass_protocol::jws::{Jwks, SigningKey};
-use crosspass_protocol::{jose, ClientId, OriginAllowlist, ScopeSet, TenantId};
+use crosspass_protocol::{jose, ClientId, DownstreamId, OriginAllowlist, ScopeSet, TenantId};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
@@ -75,6 +75,21 @@ pub struct StoredKey {
     pub created_at: i64,
     /// `None` while it is the current key.
     pub publish_until: Option<i64>,
+}
+
+/// An XYZ user's account at a downstream.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Link {
+    /// The downstream.
+    pub downstream: DownstreamId,
+    /// The user's id there.
+    pub subject: String,
+    /// When the link was made.
+    pub linked_at: i64,
+    /// When the record was last sent there.
+    pub synced_at: Option<i64>,
+    /// How that ended (`ok`, or why not).
+    pub sync_status: Option<String>,
 }
 
 /// An XYZ user.
@@ -393,6 +408,273 @@ impl Db {
         })
     }
 
+    /// The tenant of an XYZ user, if the user exists.
+    pub async fn user_tenant(&self, user_id: &str) -> Result<Option<TenantId>, DbError> {
+        let row = sqlx::query("SELECT tenant FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            TenantId::new(r.try_get::<String, _>("tenant")?).map_err(|_| DbError::Corrupt("users"))
+        })
+        .transpose()
+    }
+
+    // --- downstreams, services, IdPs ---------------------------------------------
+
+    /// Inserts a downstream; a duplicate id, audience or issuer is a unique violation.
+    pub async fn insert_downstream(&self, d: &Downstream, now: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO downstreams (id, audience, issuer, jwks, scopes, token_lifetime_secs, \
+             sync_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(d.id.as_str())
+        .bind(&d.audience)
+        .bind(&d.issuer)
+        .bind(d.jwks.to_json().to_string())
+        .bind(d.scopes.to_string())
+        .bind(d.token_lifetime_secs)
+        .bind(d.sync_url.as_deref())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every downstream, by id.
+    pub async fn downstreams(&self) -> Result<Vec<Downstream>, DbError> {
+        let rows = sqlx::query(&format!("{DOWNSTREAM_SELECT} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(downstream_from_row).collect()
+    }
+
+    /// The downstream whose `column` (`id`, `audience` or `issuer`) is `value`.
+    pub async fn downstream_by(
+        &self,
+        column: DownstreamKey,
+        value: &str,
+    ) -> Result<Option<Downstream>, DbError> {
+        let column = match column {
+            DownstreamKey::Id => "id",
+            DownstreamKey::Audience => "audience",
+            DownstreamKey::Issuer => "issuer",
+        };
+        let row = sqlx::query(&format!("{DOWNSTREAM_SELECT} WHERE {column} = $1"))
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(downstream_from_row).transpose()
+    }
+
+    /// Removes a downstream (and, by cascade, every link to it). False when there is
+    /// none.
+    pub async fn remove_downstream(&self, id: &DownstreamId) -> Result<bool, DbError> {
+        let r = sqlx::query("DELETE FROM downstreams WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Inserts a service; a duplicate client id is a unique violation.
+    pub async fn insert_service(&self, s: &Service, now: i64) -> Result<(), DbError> {
+        let corrupt = |_| DbError::Corrupt("services");
+        sqlx::query(
+            "INSERT INTO services (client_id, jwks, accepts, targets, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(s.client_id.as_str())
+        .bind(s.jwks.as_ref().map(|j| j.to_json().to_string()))
+        .bind(serde_json::to_string(&s.accepts).map_err(corrupt)?)
+        .bind(serde_json::to_string(&s.targets).map_err(corrupt)?)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every service, by client id.
+    pub async fn services(&self) -> Result<Vec<Service>, DbError> {
+        let rows = sqlx::query(&format!("{SERVICE_SELECT} ORDER BY client_id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(service_from_row).collect()
+    }
+
+    /// The service with this client id.
+    pub async fn service(&self, client_id: &str) -> Result<Option<Service>, DbError> {
+        let row = sqlx::query(&format!("{SERVICE_SELECT} WHERE client_id = $1"))
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(service_from_row).transpose()
+    }
+
+    /// Removes a service. False when there is none.
+    pub async fn remove_service(&self, client_id: &ClientId) -> Result<bool, DbError> {
+        let r = sqlx::query("DELETE FROM services WHERE client_id = $1")
+            .bind(client_id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Inserts an IdP; a duplicate issuer is a unique violation.
+    pub async fn insert_idp(&self, idp: &Idp, now: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO idps (issuer, tenant, jwks, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(&idp.issuer)
+        .bind(idp.tenant.as_str())
+        .bind(idp.jwks.to_json().to_string())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every IdP, by issuer.
+    pub async fn idps(&self) -> Result<Vec<Idp>, DbError> {
+        let rows = sqlx::query("SELECT issuer, tenant, jwks FROM idps ORDER BY issuer")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(idp_from_row).collect()
+    }
+
+    /// The IdP with this issuer.
+    pub async fn idp(&self, issuer: &str) -> Result<Option<Idp>, DbError> {
+        let row = sqlx::query("SELECT issuer, tenant, jwks FROM idps WHERE issuer = $1")
+            .bind(issuer)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(idp_from_row).transpose()
+    }
+
+    /// Removes an IdP. False when there is none.
+    pub async fn remove_idp(&self, issuer: &str) -> Result<bool, DbError> {
+        let r = sqlx::query("DELETE FROM idps WHERE issuer = $1")
+            .bind(issuer)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    // --- account links ------------------------------------------------------------
+
+    /// Links `user` to `subject` at `downstream`, replacing the user's earlier link
+    /// there. A `subject` already linked to another user is a unique violation.
+    pub async fn upsert_link(
+        &self,
+        user: &str,
+        downstream: &DownstreamId,
+        subject: &str,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO links (user_id, downstream, subject, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, downstream) DO UPDATE SET subject = excluded.subject, \
+             created_at = excluded.created_at, synced_at = NULL, sync_status = NULL",
+        )
+        .bind(user)
+        .bind(downstream.as_str())
+        .bind(subject)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user's links, by downstream.
+    pub async fn links(&self, user: &str) -> Result<Vec<Link>, DbError> {
+        let rows = sqlx::query(
+            "SELECT downstream, subject, created_at, synced_at, sync_status FROM links \
+             WHERE user_id = $1 ORDER BY downstream",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Link {
+                    downstream: DownstreamId::new(r.try_get::<String, _>("downstream")?)
+                        .map_err(|_| DbError::Corrupt("links"))?,
+                    subject: r.try_get("subject")?,
+                    linked_at: r.try_get("created_at")?,
+                    synced_at: r.try_get("synced_at")?,
+                    sync_status: r.try_get("sync_status")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The user's id at `downstream`, if linked.
+    pub async fn linked_subject(
+        &self,
+        user: &str,
+        downstream: &DownstreamId,
+    ) -> Result<Option<String>, DbError> {
+        let row = sqlx::query("SELECT subject FROM links WHERE user_id = $1 AND downstream = $2")
+            .bind(user)
+            .bind(downstream.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("subject")).transpose()?)
+    }
+
+    /// The XYZ user linked to `subject` at `downstream`, if any.
+    pub async fn linked_user(
+        &self,
+        downstream: &DownstreamId,
+        subject: &str,
+    ) -> Result<Option<String>, DbError> {
+        let row = sqlx::query("SELECT user_id FROM links WHERE downstream = $1 AND subject = $2")
+            .bind(downstream.as_str())
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("user_id")).transpose()?)
+    }
+
+    /// Removes the user's link to `downstream`. False when there is none.
+    pub async fn remove_link(
+        &self,
+        user: &str,
+        downstream: &DownstreamId,
+    ) -> Result<bool, DbError> {
+        let r = sqlx::query("DELETE FROM links WHERE user_id = $1 AND downstream = $2")
+            .bind(user)
+            .bind(downstream.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Notes how the last record sync to `downstream` ended, if the link to `subject`
+    /// still stands.
+    pub async fn note_sync(
+        &self,
+        user: &str,
+        downstream: &DownstreamId,
+        subject: &str,
+        at: i64,
+        status: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE links SET synced_at = $1, sync_status = $2 \
+             WHERE user_id = $3 AND downstream = $4 AND subject = $5",
+        )
+        .bind(at)
+        .bind(status)
+        .bind(user)
+        .bind(downstream.as_str())
+        .bind(subject)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The raw pool, for the data API's transactions.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
@@ -414,5 +696,57 @@ fn partner_from_row(r: &AnyRow) -> Result<Partner, DbError> {
         scopes: ScopeSet::parse(r.try_get("scopes")?).map_err(|_| DbError::Corrupt("partners"))?,
         token_lifetime_secs: r.try_get("token_lifetime_secs")?,
         jit_users: r.try_get::<i64, _>("jit_users")? != 0,
+    })
+}
+
+/// The columns a downstream is found by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DownstreamKey {
+    /// Its registry id.
+    Id,
+    /// The `aud` of tokens for it.
+    Audience,
+    /// The `iss` of its link statements.
+    Issuer,
+}
+
+const DOWNSTREAM_SELECT: &str = "SELECT id, audience, issuer, jwks, scopes, token_lifetime_secs, \
+     sync_url FROM downstreams";
+
+fn downstream_from_row(r: &AnyRow) -> Result<Downstream, DbError> {
+    let corrupt = || DbError::Corrupt("downstreams");
+    Ok(Downstream {
+        id: DownstreamId::new(r.try_get::<String, _>("id")?).map_err(|_| corrupt())?,
+        audience: r.try_get("audience")?,
+        issuer: r.try_get("issuer")?,
+        jwks: Jwks::parse(r.try_get("jwks")?).map_err(|_| corrupt())?,
+        scopes: ScopeSet::parse(r.try_get("scopes")?).map_err(|_| corrupt())?,
+        token_lifetime_secs: r.try_get("token_lifetime_secs")?,
+        sync_url: r.try_get("sync_url")?,
+    })
+}
+
+const SERVICE_SELECT: &str = "SELECT client_id, jwks, accepts, targets FROM services";
+
+fn service_from_row(r: &AnyRow) -> Result<Service, DbError> {
+    let corrupt = || DbError::Corrupt("services");
+    Ok(Service {
+        client_id: ClientId::new(r.try_get::<String, _>("client_id")?).map_err(|_| corrupt())?,
+        jwks: r
+            .try_get::<Option<&str>, _>("jwks")?
+            .map(Jwks::parse)
+            .transpose()
+            .map_err(|_| corrupt())?,
+        accepts: serde_json::from_str(r.try_get("accepts")?).map_err(|_| corrupt())?,
+        targets: serde_json::from_str(r.try_get("targets")?).map_err(|_| corrupt())?,
+    })
+}
+
+fn idp_from_row(r: &AnyRow) -> Result<Idp, DbError> {
+    let corrupt = || DbError::Corrupt("idps");
+    Ok(Idp {
+        issuer: r.try_get("issuer")?,
+        tenant: TenantId::new(r.try_get::<String, _>("tenant")?).map_err(|_| corrupt())?,
+        jwks: Jwks::parse(r.try_get("jwks")?).map_err(|_| corrupt())?,
     })
 }

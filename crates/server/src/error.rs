@@ -22,9 +22,14 @@ pub enum ApiError {
     /// The assertion is invalid, expired, replayed, or maps to no user.
     #[error("{0}")]
     InvalidGrant(Text),
-    /// More scope than the registration allows.
+    /// More scope than the registration (or, in a token exchange, the subject token)
+    /// allows.
     #[error("{0}")]
     InvalidScope(Text),
+    /// A token exchange names an audience that is unknown or not the client's to ask
+    /// for (RFC 8693 §2.2.2).
+    #[error("{0}")]
+    InvalidTarget(Text),
     /// A `grant_type` other than the JWT bearer grant.
     #[error("unsupported grant_type")]
     UnsupportedGrantType,
@@ -44,6 +49,9 @@ pub enum ApiError {
     /// would put its assertion in the URL).
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request contradicts what is stored (an account already linked elsewhere).
+    #[error("{0}")]
+    Conflict(Text),
     /// A write without `If-Match`.
     #[error("If-Match is required")]
     PreconditionRequired,
@@ -80,12 +88,14 @@ impl ApiError {
             ApiError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
             ApiError::InvalidGrant(_) => (StatusCode::BAD_REQUEST, "invalid_grant"),
             ApiError::InvalidScope(_) => (StatusCode::BAD_REQUEST, "invalid_scope"),
+            ApiError::InvalidTarget(_) => (StatusCode::BAD_REQUEST, "invalid_target"),
             ApiError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
             ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
             ApiError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
             ApiError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "invalid_request"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PreconditionRequired => {
                 (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
             }
@@ -107,6 +117,22 @@ impl ApiError {
         match e {
             JwtError::Claim(ClaimError::Scope) => ApiError::InvalidScope(e.to_string().into()),
             e => ApiError::InvalidGrant(e.to_string().into()),
+        }
+    }
+
+    /// A failed subject token of a token exchange: `invalid_request` when it is not
+    /// an XYZ access token at all (RFC 8693 §2.2.2), `invalid_grant` when it is one
+    /// that is forged, expired or not addressed to the client.
+    pub fn subject(e: JwtError) -> Self {
+        let description = format!("subject_token: {e}").into();
+        match e {
+            JwtError::TooLarge | JwtError::Malformed(_) | JwtError::WrongTyp => {
+                ApiError::InvalidRequest(description)
+            }
+            JwtError::Claim(ClaimError::WrongAudience) => {
+                ApiError::InvalidGrant("subject_token is not addressed to this client".into())
+            }
+            _ => ApiError::InvalidGrant(description),
         }
     }
 

@@ -169,6 +169,7 @@ mod tests {
             jti: "j".into(),
             iat: 1000,
             exp: 1600,
+            act: None,
         };
         let token = key.sign_access_token(&claims).unwrap();
         let expect = AccessTokenExpectations {

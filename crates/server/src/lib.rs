@@ -1,14 +1,15 @@
 //! XYZ's reference backend: the authorization server that redeems partner assertions
-//! for access tokens, the data API behind the embedded form, the partner registry, and
-//! static hosting of the hub page and the SDK.
+//! for access tokens and exchanges them for downstream APIs, the data API behind the
+//! embedded form, the registry, and static hosting of the hub page and the SDK.
 //!
 //! | route | what |
 //! |---|---|
 //! | `GET /healthz` | liveness |
-//! | `POST /oauth/token` | JWT bearer grant (ID-JAG), optional `private_key_jwt` client auth ([`oauth`]) |
+//! | `POST /oauth/token` | JWT bearer grant (ID-JAG from a partner or an enterprise IdP), optional `private_key_jwt` client auth ([`oauth`]); token exchange for downstream APIs ([`exchange`]) |
 //! | `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server` | XYZ's keys and RFC 8414 metadata |
 //! | `PUT /api/v1/partners/{client_id}/users/{external_id}` | user provisioning by a partner backend ([`users`]) |
-//! | `GET /api/v1/form`, `GET`/`PUT /api/v1/me/record` | the data API ([`api`]) |
+//! | `GET /api/v1/form`, `GET`/`PUT /api/v1/me/record` | the data API ([`api`]); a saved record goes on to linked downstreams ([`sync`]) |
+//! | `GET`/`POST /api/v1/me/links`, `DELETE /api/v1/me/links/{downstream}` | account links to downstream APIs ([`links`]) |
 //! | `GET /hub`, `/hub/popup`, `/hub/{file}`, `/hub/pkg/{path}`, `/sdk/{path}` | hub pages and static files ([`assets`]) |
 //!
 //! Storage is one SQL database ([`db`]); everything else a replica holds in memory
@@ -23,10 +24,13 @@ pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod exchange;
 pub mod form;
 pub mod keys;
+pub mod links;
 pub mod oauth;
 pub mod registry;
+pub mod sync;
 pub mod users;
 pub mod util;
 

@@ -1,10 +1,11 @@
-//! `crosspass`: run XYZ's server and manage its partner registry, keys and forms.
+//! `crosspass`: run XYZ's server and manage its registry (partners, downstream APIs,
+//! services, enterprise IdPs), keys and forms.
 
 use clap::{Args, Parser, Subcommand};
 use crosspass_protocol::jws::Jwks;
-use crosspass_protocol::{ClientId, TenantId};
-use crosspass_server::db::{is_unique_violation, Db};
-use crosspass_server::registry::PartnerInput;
+use crosspass_protocol::{ClientId, DownstreamId, TenantId};
+use crosspass_server::db::{is_unique_violation, Db, DownstreamKey};
+use crosspass_server::registry::{DownstreamInput, IdpInput, PartnerInput, ServiceInput};
 use crosspass_server::util::now;
 use crosspass_server::{keys, Config, Server};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,15 @@ enum Command {
     /// Manage partner clients.
     #[command(subcommand)]
     Partner(PartnerCommand),
+    /// Manage downstream APIs that accept XYZ-issued tokens (token exchange).
+    #[command(subcommand)]
+    Downstream(DownstreamCommand),
+    /// Manage services that exchange users' tokens for downstream APIs.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+    /// Manage enterprise IdPs trusted to issue ID-JAGs for a tenant.
+    #[command(subcommand)]
+    Idp(IdpCommand),
     /// Manage XYZ's signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -94,6 +104,114 @@ struct AddPartner {
     /// Create XYZ users just in time at first sign-in.
     #[arg(long)]
     jit_users: bool,
+}
+
+#[derive(Subcommand)]
+enum DownstreamCommand {
+    /// Register a downstream API.
+    Add(AddDownstream),
+    /// List downstream APIs.
+    List,
+    /// Print one downstream as JSON.
+    Show {
+        /// Downstream id.
+        id: String,
+    },
+    /// Remove a downstream API and every account link to it.
+    Remove {
+        /// Downstream id.
+        id: String,
+    },
+}
+
+#[derive(Args)]
+struct AddDownstream {
+    /// Downstream id, e.g. `myhealth`.
+    #[arg(long)]
+    id: String,
+    /// `aud` of the tokens XYZ issues for it (what a token exchange names as
+    /// `audience` or `resource`).
+    #[arg(long)]
+    audience: String,
+    /// `iss` of the account-link statements it signs.
+    #[arg(long)]
+    issuer: String,
+    /// JWKS file (or `-` for stdin) with the public keys of those statements.
+    #[arg(long)]
+    jwks: PathBuf,
+    /// Scopes it accepts; exchanged tokens never carry others.
+    #[arg(long)]
+    scopes: String,
+    /// Longest lifetime in seconds of the tokens issued for it.
+    #[arg(long, default_value_t = 300)]
+    token_lifetime: i64,
+    /// An http:// URL where XYZ sends a linked user's record when it is saved.
+    #[arg(long)]
+    sync_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ServiceCommand {
+    /// Register a service.
+    Add(AddService),
+    /// List services.
+    List,
+    /// Print one service as JSON.
+    Show {
+        /// Client id.
+        client_id: String,
+    },
+    /// Remove a service.
+    Remove {
+        /// Client id.
+        client_id: String,
+    },
+}
+
+#[derive(Args)]
+struct AddService {
+    /// Client id, e.g. `records-sync`.
+    #[arg(long)]
+    client_id: String,
+    /// JWKS file (or `-` for stdin) with its public keys for `private_key_jwt`. Leave
+    /// it out for XYZ's own record sync, which never authenticates.
+    #[arg(long)]
+    jwks: Option<PathBuf>,
+    /// An audience of the tokens it may exchange (the tokens addressed to it): XYZ's
+    /// API audience or a downstream's; repeat for several.
+    #[arg(long = "accepts", required = true)]
+    accepts: Vec<String>,
+    /// A downstream id it may obtain tokens for; repeat for several.
+    #[arg(long = "target", required = true)]
+    targets: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum IdpCommand {
+    /// Register an enterprise IdP for a tenant.
+    Add {
+        /// `iss` of its ID-JAGs.
+        #[arg(long)]
+        issuer: String,
+        /// The tenant whose clients it may speak for.
+        #[arg(long)]
+        tenant: String,
+        /// JWKS file (or `-` for stdin) with its public keys.
+        #[arg(long)]
+        jwks: PathBuf,
+    },
+    /// List enterprise IdPs.
+    List,
+    /// Print one IdP as JSON.
+    Show {
+        /// Issuer.
+        issuer: String,
+    },
+    /// Remove an enterprise IdP.
+    Remove {
+        /// Issuer.
+        issuer: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +294,17 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             }
             .validate()
             .map_err(|e| e.to_string())?;
+            if db
+                .service(partner.client_id.as_str())
+                .await
+                .map_err(err)?
+                .is_some()
+            {
+                return Err("a service with this client id already exists".into());
+            }
+            if db.idp(&partner.issuer).await.map_err(err)?.is_some() {
+                return Err("an enterprise IdP with this issuer already exists".into());
+            }
             db.insert_partner(&partner, now()).await.map_err(|e| {
                 if is_unique_violation(&e) {
                     "a partner with this client id or issuer already exists".to_owned()
@@ -228,6 +357,168 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 return Err("no such partner".into());
             }
             println!("{}", to_json(&jwks.to_json())?);
+            Ok(())
+        }
+        Command::Downstream(DownstreamCommand::Add(a)) => {
+            let api = config.api_audience();
+            let downstream = DownstreamInput {
+                id: a.id,
+                audience: a.audience,
+                issuer: a.issuer,
+                jwks: read_input(&a.jwks)?,
+                scopes: a.scopes,
+                token_lifetime_secs: a.token_lifetime,
+                sync_url: a.sync_url,
+            }
+            .validate(&[config.issuer.as_str(), api.as_str()])
+            .map_err(|e| e.to_string())?;
+            db.insert_downstream(&downstream, now())
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        "a downstream with this id, audience or issuer already exists".to_owned()
+                    } else {
+                        e.to_string()
+                    }
+                })?;
+            println!("{}", to_json(&downstream.view())?);
+            Ok(())
+        }
+        Command::Downstream(DownstreamCommand::List) => {
+            for d in db.downstreams().await.map_err(err)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    d.id,
+                    d.audience,
+                    d.scopes,
+                    d.sync_url.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(())
+        }
+        Command::Downstream(DownstreamCommand::Show { id }) => {
+            let d = db
+                .downstream_by(DownstreamKey::Id, &id)
+                .await
+                .map_err(err)?
+                .ok_or("no such downstream")?;
+            println!("{}", to_json(&d.view())?);
+            Ok(())
+        }
+        Command::Downstream(DownstreamCommand::Remove { id }) => {
+            let id = DownstreamId::new(id).map_err(|e| e.to_string())?;
+            if !db.remove_downstream(&id).await.map_err(err)? {
+                return Err("no such downstream".into());
+            }
+            println!("removed {id}");
+            Ok(())
+        }
+        Command::Service(ServiceCommand::Add(a)) => {
+            let jwks = a.jwks.as_deref().map(read_input).transpose()?;
+            let service = ServiceInput {
+                client_id: a.client_id,
+                jwks,
+                accepts: a.accepts,
+                targets: a.targets,
+            }
+            .validate(
+                &config.api_audience(),
+                &db.downstreams().await.map_err(err)?,
+            )
+            .map_err(|e| e.to_string())?;
+            if db
+                .partner(service.client_id.as_str())
+                .await
+                .map_err(err)?
+                .is_some()
+            {
+                return Err("a partner with this client id already exists".into());
+            }
+            db.insert_service(&service, now()).await.map_err(|e| {
+                if is_unique_violation(&e) {
+                    "a service with this client id already exists".to_owned()
+                } else {
+                    e.to_string()
+                }
+            })?;
+            println!("{}", to_json(&service.view())?);
+            Ok(())
+        }
+        Command::Service(ServiceCommand::List) => {
+            for s in db.services().await.map_err(err)? {
+                let targets: Vec<&str> = s.targets.iter().map(DownstreamId::as_str).collect();
+                println!(
+                    "{}\t{}\t{}",
+                    s.client_id,
+                    s.accepts.join(","),
+                    targets.join(",")
+                );
+            }
+            Ok(())
+        }
+        Command::Service(ServiceCommand::Show { client_id }) => {
+            let s = db
+                .service(&client_id)
+                .await
+                .map_err(err)?
+                .ok_or("no such service")?;
+            println!("{}", to_json(&s.view())?);
+            Ok(())
+        }
+        Command::Service(ServiceCommand::Remove { client_id }) => {
+            let id = ClientId::new(client_id).map_err(|e| e.to_string())?;
+            if !db.remove_service(&id).await.map_err(err)? {
+                return Err("no such service".into());
+            }
+            println!("removed {id}");
+            Ok(())
+        }
+        Command::Idp(IdpCommand::Add {
+            issuer,
+            tenant,
+            jwks,
+        }) => {
+            let idp = IdpInput {
+                issuer,
+                tenant,
+                jwks: read_input(&jwks)?,
+            }
+            .validate()
+            .map_err(|e| e.to_string())?;
+            if db
+                .partner_by_issuer(&idp.issuer)
+                .await
+                .map_err(err)?
+                .is_some()
+            {
+                return Err("a partner with this issuer already exists".into());
+            }
+            db.insert_idp(&idp, now()).await.map_err(|e| {
+                if is_unique_violation(&e) {
+                    "an enterprise IdP with this issuer already exists".to_owned()
+                } else {
+                    e.to_string()
+                }
+            })?;
+            println!("{}", to_json(&idp)?);
+            Ok(())
+        }
+        Command::Idp(IdpCommand::List) => {
+            for idp in db.idps().await.map_err(err)? {
+                println!("{}\t{}", idp.issuer, idp.tenant);
+            }
+            Ok(())
+        }
+        Command::Idp(IdpCommand::Show { issuer }) => {
+            let idp = db.idp(&issuer).await.map_err(err)?.ok_or("no such IdP")?;
+            println!("{}", to_json(&idp)?);
+            Ok(())
+        }
+        Command::Idp(IdpCommand::Remove { issuer }) => {
+            if !db.remove_idp(&issuer).await.map_err(err)? {
+                return Err("no such IdP".into());
+            }
+            println!("removed {issuer}");
             Ok(())
         }
         Command::Keys(KeysCommand::Rotate) => {

@@ -1,5 +1,5 @@
-//! The authorization server: token endpoint (JWT bearer grant with ID-JAG assertions),
-//! JWKS and RFC 8414 metadata.
+//! The authorization server: token endpoint (JWT bearer grant with ID-JAG assertions,
+//! token exchange in [`crate::exchange`]), JWKS and RFC 8414 metadata.
 
 use crate::app::AppState;
 use crate::auth::{authenticate_client, CLIENT_ASSERTION_TYPE};
@@ -12,8 +12,9 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use crosspass_protocol::claims::{AccessTokenClaims, Audience, ClaimError};
+use crosspass_protocol::exchange::TOKEN_EXCHANGE_GRANT;
 use crosspass_protocol::jws::{Alg, AssertionExpectations, PinnedIssuer, UnverifiedAssertion};
-use crosspass_protocol::{Assertion, ScopeSet};
+use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
 use serde::Deserialize;
 
 /// `grant_type` of RFC 7523 §2.1.
@@ -25,12 +26,36 @@ pub const ID_JAG_PROFILE: &str = "urn:ietf:params:oauth:grant-profile:id-jag";
 /// repeated ones make the form fail to parse.
 #[derive(Debug, Deserialize)]
 pub struct TokenRequest {
-    grant_type: Option<String>,
-    assertion: Option<Assertion>,
-    scope: Option<String>,
-    client_id: Option<String>,
-    client_assertion_type: Option<String>,
-    client_assertion: Option<Assertion>,
+    pub(crate) grant_type: Option<String>,
+    pub(crate) assertion: Option<Assertion>,
+    pub(crate) scope: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_assertion_type: Option<String>,
+    pub(crate) client_assertion: Option<Assertion>,
+    // Token exchange (RFC 8693 §2.1).
+    pub(crate) subject_token: Option<AccessToken>,
+    pub(crate) subject_token_type: Option<String>,
+    pub(crate) requested_token_type: Option<String>,
+    pub(crate) audience: Option<String>,
+    pub(crate) resource: Option<String>,
+    pub(crate) actor_token: Option<AccessToken>,
+    pub(crate) actor_token_type: Option<String>,
+}
+
+impl TokenRequest {
+    /// The client assertion, when the request carries one with the right type.
+    pub(crate) fn client_assertion(&self) -> Result<Option<&Assertion>, ApiError> {
+        match (&self.client_assertion_type, &self.client_assertion) {
+            (None, None) => Ok(None),
+            (Some(t), Some(a)) if t == CLIENT_ASSERTION_TYPE => Ok(Some(a)),
+            (Some(_), Some(_)) => Err(ApiError::InvalidClient(
+                "unsupported client_assertion_type".into(),
+            )),
+            _ => Err(ApiError::InvalidRequest(
+                "client_assertion and client_assertion_type go together".into(),
+            )),
+        }
+    }
 }
 
 /// Maps a form extractor failure to `invalid_request` (or 413/415).
@@ -49,26 +74,20 @@ pub async fn token(
 ) -> Result<Response, ApiError> {
     let Form(req) = form.map_err(form_rejection)?;
     match req.grant_type.as_deref() {
-        Some(JWT_BEARER_GRANT) => {}
-        None => return Err(ApiError::InvalidRequest("grant_type is required".into())),
-        Some(_) => return Err(ApiError::UnsupportedGrantType),
+        Some(JWT_BEARER_GRANT) => jwt_bearer(&state, req).await,
+        Some(TOKEN_EXCHANGE_GRANT) => crate::exchange::token_exchange(&state, req).await,
+        None => Err(ApiError::InvalidRequest("grant_type is required".into())),
+        Some(_) => Err(ApiError::UnsupportedGrantType),
     }
+}
+
+/// The JWT bearer grant with an ID-JAG, signed by a partner (flows C, D) or by an
+/// enterprise IdP trusted for the tenant of the client it names (flow G).
+async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, ApiError> {
     // Server path: the partner backend authenticates as a confidential client.
-    let authenticated = match (req.client_assertion_type, req.client_assertion) {
-        (None, None) => None,
-        (Some(t), Some(a)) if t == CLIENT_ASSERTION_TYPE => {
-            Some(authenticate_client(&state, &a).await?)
-        }
-        (Some(_), Some(_)) => {
-            return Err(ApiError::InvalidClient(
-                "unsupported client_assertion_type".into(),
-            ))
-        }
-        _ => {
-            return Err(ApiError::InvalidRequest(
-                "client_assertion and client_assertion_type go together".into(),
-            ))
-        }
+    let authenticated = match req.client_assertion()? {
+        Some(a) => Some(authenticate_client(state, a).await?),
+        None => None,
     };
     let assertion = req
         .assertion
@@ -77,24 +96,42 @@ pub async fn token(
     let now = now();
     let leeway = state.config.clock_skew_secs;
     let unverified = UnverifiedAssertion::parse(&assertion).map_err(ApiError::grant)?;
-    let partner = state
-        .partner_by_issuer(unverified.issuer().map_err(ApiError::grant)?)
-        .await?;
+    let issuer = unverified.issuer().map_err(ApiError::grant)?.to_owned();
+    let own = state.partner_by_issuer(&issuer).await?;
+    let idp = match own {
+        Some(_) => None,
+        None => state.idp(&issuer).await?,
+    };
+    // An IdP speaks only for the clients of its own tenant.
+    let named = match (&idp, unverified.client_id()) {
+        (Some(idp), Some(client)) => state
+            .partner(client)
+            .await?
+            .filter(|p| p.tenant == idp.tenant),
+        _ => None,
+    };
+    let pinned = match (&own, &idp) {
+        (Some(p), _) => Some(PinnedIssuer {
+            keys: &p.jwks,
+            client_id: Some(&p.client_id),
+        }),
+        (None, Some(idp)) => Some(PinnedIssuer {
+            keys: &idp.jwks,
+            client_id: named.as_ref().map(|p| &p.client_id),
+        }),
+        (None, None) => None,
+    };
     let expect = AssertionExpectations {
         audience: &state.config.issuer,
         now,
         leeway,
     };
     let claims = unverified
-        .verify(
-            partner.as_ref().map(|p| PinnedIssuer {
-                keys: &p.jwks,
-                client_id: &p.client_id,
-            }),
-            &expect,
-        )
+        .verify(pinned, &expect)
         .map_err(ApiError::grant)?;
-    let partner = partner.ok_or_else(|| ApiError::Internal("verified without a partner".into()))?;
+    let partner = own
+        .or(named)
+        .ok_or_else(|| ApiError::Internal("verified without a partner".into()))?;
 
     let caller = authenticated
         .map(|p| p.client_id.to_string())
@@ -107,7 +144,7 @@ pub async fn token(
     let expires_at = claims.exp.unwrap_or(now) + leeway;
     if !state
         .db
-        .use_jti(&format!("jag:{}", partner.issuer), jti, expires_at)
+        .use_jti(&format!("jag:{issuer}"), jti, expires_at)
         .await?
     {
         return Err(ApiError::InvalidGrant("assertion already used".into()));
@@ -153,12 +190,9 @@ pub async fn token(
         jti: random_id(16),
         iat: now,
         exp: now + partner.token_lifetime_secs,
+        act: None,
     };
-    let keys = state.keys.get();
-    let token = keys
-        .current
-        .sign_access_token(&access)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let token = sign(state, &access)?;
     tracing::debug!(client_id = %partner.client_id, tenant = %partner.tenant, user = %access.sub, "access token issued");
     let body = serde_json::json!({
         "access_token": token.expose_secret(),
@@ -169,12 +203,23 @@ pub async fn token(
     Ok(no_store(Json(body)))
 }
 
+/// Signs an access token with XYZ's current key.
+pub(crate) fn sign(state: &AppState, claims: &AccessTokenClaims) -> Result<AccessToken, ApiError> {
+    state
+        .keys
+        .get()
+        .current
+        .sign_access_token(claims)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// A new opaque XYZ user id.
 pub fn new_user_id() -> String {
     format!("u_{}", random_id(16))
 }
 
-fn no_store(body: impl IntoResponse) -> Response {
+/// The response with `Cache-Control: no-store` (RFC 6749 §5.1).
+pub(crate) fn no_store(body: impl IntoResponse) -> Response {
     let mut r = body.into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -206,7 +251,7 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/oauth/token"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "grant_types_supported": [JWT_BEARER_GRANT],
+        "grant_types_supported": [JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT],
         "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
         "token_endpoint_auth_signing_alg_values_supported": algs,
         "authorization_grant_profiles_supported": [ID_JAG_PROFILE],

@@ -1,8 +1,12 @@
-//! The partner registry: one entry per client, validated before anything is written.
+//! The registry: partner clients, and for delegation (DESIGN.md flows F and G) the
+//! downstream APIs, the services that exchange tokens for them, and enterprise IdPs.
+//! Every entry is validated before anything is written.
 
 use crate::config::MAX_TOKEN_LIFETIME_SECS;
 use crosspass_protocol::jws::{JwkError, Jwks};
-use crosspass_protocol::{ClientId, Origin, OriginAllowlist, OriginPattern, ScopeSet, TenantId};
+use crosspass_protocol::{
+    ClientId, DownstreamId, Origin, OriginAllowlist, OriginPattern, ScopeSet, TenantId,
+};
 use serde::Serialize;
 
 /// A registered partner client.
@@ -84,12 +88,7 @@ impl PartnerInput {
         let client_id =
             ClientId::new(self.client_id).map_err(|e| RegistryError::Id("client_id", e))?;
         let tenant = TenantId::new(self.tenant).map_err(|e| RegistryError::Id("tenant", e))?;
-        let issuer = self.issuer.trim().to_owned();
-        if issuer.is_empty() || issuer.len() > 256 || issuer.chars().any(char::is_control) {
-            return Err(RegistryError::Invalid(
-                "issuer must be 1 to 256 printable characters".into(),
-            ));
-        }
+        let issuer = issuer(&self.issuer)?;
         let jwks = Jwks::parse(&self.jwks)?;
         if self.origins.is_empty() {
             return Err(RegistryError::Invalid(
@@ -103,26 +102,285 @@ impl PartnerInput {
                 origins.push(p);
             }
         }
-        let scopes = ScopeSet::parse(self.scopes.trim())?;
-        if scopes.is_empty() {
-            return Err(RegistryError::Invalid(
-                "at least one scope is required".into(),
-            ));
-        }
-        if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
-            return Err(RegistryError::Invalid(format!(
-                "token lifetime must be 1 to {MAX_TOKEN_LIFETIME_SECS} seconds"
-            )));
-        }
         Ok(Partner {
             client_id,
             tenant,
             issuer,
             jwks,
             origins: OriginAllowlist::new(origins),
-            scopes,
-            token_lifetime_secs: self.token_lifetime_secs,
+            scopes: scopes(&self.scopes)?,
+            token_lifetime_secs: token_lifetime(self.token_lifetime_secs)?,
             jit_users: self.jit_users,
+        })
+    }
+}
+
+/// An issuer or audience string: 1 to 256 printable characters, trimmed.
+fn issuer(input: &str) -> Result<String, RegistryError> {
+    let issuer = input.trim();
+    if issuer.is_empty() || issuer.len() > 256 || issuer.chars().any(char::is_control) {
+        return Err(RegistryError::Invalid(
+            "issuer and audience must be 1 to 256 printable characters".into(),
+        ));
+    }
+    Ok(issuer.to_owned())
+}
+
+fn scopes(input: &str) -> Result<ScopeSet, RegistryError> {
+    let scopes = ScopeSet::parse(input.trim())?;
+    if scopes.is_empty() {
+        return Err(RegistryError::Invalid(
+            "at least one scope is required".into(),
+        ));
+    }
+    Ok(scopes)
+}
+
+fn token_lifetime(secs: i64) -> Result<i64, RegistryError> {
+    if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&secs) {
+        return Err(RegistryError::Invalid(format!(
+            "token lifetime must be 1 to {MAX_TOKEN_LIFETIME_SECS} seconds"
+        )));
+    }
+    Ok(secs)
+}
+
+/// A downstream API that accepts XYZ-issued tokens (flow F).
+#[derive(Clone, Debug)]
+pub struct Downstream {
+    /// Its id in the registry.
+    pub id: DownstreamId,
+    /// The `aud` of tokens issued for it; also what `audience` or `resource` name in a
+    /// token exchange request.
+    pub audience: String,
+    /// `iss` of the account-link statements it signs.
+    pub issuer: String,
+    /// Pinned public keys of those statements.
+    pub jwks: Jwks,
+    /// Scopes it accepts; exchanged tokens carry no others.
+    pub scopes: ScopeSet,
+    /// Longest lifetime of the tokens issued for it (never past the subject token's).
+    pub token_lifetime_secs: i64,
+    /// Where XYZ sends a linked user's record when it is saved.
+    pub sync_url: Option<String>,
+}
+
+/// The parts of a downstream registration an admin types, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct DownstreamInput {
+    /// Id.
+    pub id: String,
+    /// Audience.
+    pub audience: String,
+    /// Link statement issuer.
+    pub issuer: String,
+    /// JWKS JSON text.
+    pub jwks: String,
+    /// Space-separated scopes.
+    pub scopes: String,
+    /// Token lifetime.
+    pub token_lifetime_secs: i64,
+    /// Record sync URL.
+    pub sync_url: Option<String>,
+}
+
+impl DownstreamInput {
+    /// Validates every field. `reserved` are audiences that belong to XYZ itself (its
+    /// issuer and its API), which no downstream may take.
+    pub fn validate(self, reserved: &[&str]) -> Result<Downstream, RegistryError> {
+        let id = DownstreamId::new(self.id).map_err(|e| RegistryError::Id("id", e))?;
+        let audience = issuer(&self.audience)?;
+        if reserved.contains(&audience.as_str()) {
+            return Err(RegistryError::Invalid(
+                "the audience is XYZ's own; a downstream needs its own".into(),
+            ));
+        }
+        let sync_url = self.sync_url.as_deref().map(sync_url).transpose()?;
+        Ok(Downstream {
+            id,
+            audience,
+            issuer: issuer(&self.issuer)?,
+            jwks: Jwks::parse(&self.jwks)?,
+            scopes: scopes(&self.scopes)?,
+            token_lifetime_secs: token_lifetime(self.token_lifetime_secs)?,
+            sync_url,
+        })
+    }
+}
+
+/// An `http://` URL: the record sync speaks plain HTTP to an address inside XYZ's
+/// network (a TLS-terminating proxy goes in front of anything further away).
+fn sync_url(input: &str) -> Result<String, RegistryError> {
+    let bad = || RegistryError::Invalid(format!("sync URL `{input}` must be an http:// URL"));
+    let url = url::Url::parse(input).map_err(|_| bad())?;
+    if url.scheme() != "http"
+        || url.host().is_none()
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(bad());
+    }
+    Ok(url.to_string())
+}
+
+/// What `downstream show` prints.
+#[derive(Debug, Serialize)]
+pub struct DownstreamView<'a> {
+    id: &'a DownstreamId,
+    audience: &'a str,
+    issuer: &'a str,
+    scopes: String,
+    token_lifetime_secs: i64,
+    sync_url: Option<&'a str>,
+    jwks: serde_json::Value,
+}
+
+impl Downstream {
+    /// A printable view.
+    pub fn view(&self) -> DownstreamView<'_> {
+        DownstreamView {
+            id: &self.id,
+            audience: &self.audience,
+            issuer: &self.issuer,
+            scopes: self.scopes.to_string(),
+            token_lifetime_secs: self.token_lifetime_secs,
+            sync_url: self.sync_url.as_deref(),
+            jwks: self.jwks.to_json(),
+        }
+    }
+}
+
+/// A confidential client that exchanges users' tokens addressed to it for tokens to
+/// downstream APIs (flow F), authenticating with `private_key_jwt`.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// The client id (shared namespace with partners).
+    pub client_id: ClientId,
+    /// Pinned public keys; none for XYZ's own record sync, which never authenticates.
+    pub jwks: Option<Jwks>,
+    /// Audiences of the subject tokens it may exchange: the tokens addressed to it.
+    pub accepts: Vec<String>,
+    /// Downstreams it may obtain tokens for.
+    pub targets: Vec<DownstreamId>,
+}
+
+/// The parts of a service registration an admin types, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceInput {
+    /// Client id.
+    pub client_id: String,
+    /// JWKS JSON text, if any.
+    pub jwks: Option<String>,
+    /// Accepted audiences.
+    pub accepts: Vec<String>,
+    /// Target downstream ids.
+    pub targets: Vec<String>,
+}
+
+impl ServiceInput {
+    /// Validates every field: each accepted audience must be `api_audience` or a
+    /// registered downstream's, each target a registered downstream.
+    pub fn validate(
+        self,
+        api_audience: &str,
+        downstreams: &[Downstream],
+    ) -> Result<Service, RegistryError> {
+        let client_id =
+            ClientId::new(self.client_id).map_err(|e| RegistryError::Id("client_id", e))?;
+        let jwks = self.jwks.as_deref().map(Jwks::parse).transpose()?;
+        if self.accepts.is_empty() || self.targets.is_empty() {
+            return Err(RegistryError::Invalid(
+                "at least one accepted audience and one target are required".into(),
+            ));
+        }
+        let mut accepts = Vec::new();
+        for a in self.accepts {
+            if a != api_audience && !downstreams.iter().any(|d| d.audience == a) {
+                return Err(RegistryError::Invalid(format!(
+                    "accepted audience `{a}` is neither XYZ's API ({api_audience}) nor a registered downstream's"
+                )));
+            }
+            if !accepts.contains(&a) {
+                accepts.push(a);
+            }
+        }
+        let mut targets = Vec::new();
+        for t in self.targets {
+            let id = DownstreamId::new(t).map_err(|e| RegistryError::Id("target", e))?;
+            if !downstreams.iter().any(|d| d.id == id) {
+                return Err(RegistryError::Invalid(format!(
+                    "target `{id}` is not a registered downstream"
+                )));
+            }
+            if !targets.contains(&id) {
+                targets.push(id);
+            }
+        }
+        Ok(Service {
+            client_id,
+            jwks,
+            accepts,
+            targets,
+        })
+    }
+}
+
+/// What `service show` prints.
+#[derive(Debug, Serialize)]
+pub struct ServiceView<'a> {
+    client_id: &'a ClientId,
+    accepts: &'a [String],
+    targets: &'a [DownstreamId],
+    jwks: Option<serde_json::Value>,
+}
+
+impl Service {
+    /// A printable view.
+    pub fn view(&self) -> ServiceView<'_> {
+        ServiceView {
+            client_id: &self.client_id,
+            accepts: &self.accepts,
+            targets: &self.targets,
+            jwks: self.jwks.as_ref().map(Jwks::to_json),
+        }
+    }
+}
+
+/// An enterprise IdP trusted to issue ID-JAGs for the clients of one tenant (flow G).
+#[derive(Clone, Debug, Serialize)]
+pub struct Idp {
+    /// `iss` of its ID-JAGs (shared namespace with partner issuers).
+    pub issuer: String,
+    /// The only tenant whose clients it may speak for.
+    pub tenant: TenantId,
+    /// Pinned public keys.
+    #[serde(serialize_with = "jwks_json")]
+    pub jwks: Jwks,
+}
+
+fn jwks_json<S: serde::Serializer>(jwks: &Jwks, s: S) -> Result<S::Ok, S::Error> {
+    jwks.to_json().serialize(s)
+}
+
+/// The parts of an IdP registration an admin types, before validation.
+#[derive(Clone, Debug, Default)]
+pub struct IdpInput {
+    /// Issuer.
+    pub issuer: String,
+    /// Tenant id.
+    pub tenant: String,
+    /// JWKS JSON text.
+    pub jwks: String,
+}
+
+impl IdpInput {
+    /// Validates every field.
+    pub fn validate(self) -> Result<Idp, RegistryError> {
+        Ok(Idp {
+            issuer: issuer(&self.issuer)?,
+            tenant: TenantId::new(self.tenant).map_err(|e| RegistryError::Id("tenant", e))?,
+            jwks: Jwks::parse(&self.jwks)?,
         })
     }
 }
@@ -211,5 +469,78 @@ mod tests {
         for b in bad {
             assert!(b.clone().validate().is_err(), "{b:?}");
         }
+    }
+
+    fn downstream() -> DownstreamInput {
+        DownstreamInput {
+            id: "myhealth".into(),
+            audience: "https://api.myhealth.example".into(),
+            issuer: "https://myhealth.example".into(),
+            jwks: input().jwks,
+            scopes: "form.read".into(),
+            token_lifetime_secs: 300,
+            sync_url: Some("http://10.0.0.7:8084/xyz/record".into()),
+        }
+    }
+
+    #[test]
+    fn downstreams_need_their_own_audience_and_a_plain_http_sync_url() {
+        const XYZ: &[&str] = &["https://sso.xyz", "https://sso.xyz/api"];
+        let d = downstream().validate(XYZ).unwrap();
+        assert_eq!(
+            d.sync_url.as_deref(),
+            Some("http://10.0.0.7:8084/xyz/record")
+        );
+        for bad in [
+            DownstreamInput {
+                audience: "https://sso.xyz/api".into(),
+                ..downstream()
+            },
+            DownstreamInput {
+                sync_url: Some("https://myhealth.example/xyz".into()),
+                ..downstream()
+            },
+            DownstreamInput {
+                sync_url: Some("http://user:pw@myhealth.internal/xyz".into()),
+                ..downstream()
+            },
+            DownstreamInput {
+                scopes: " ".into(),
+                ..downstream()
+            },
+            DownstreamInput {
+                token_lifetime_secs: MAX_TOKEN_LIFETIME_SECS + 1,
+                ..downstream()
+            },
+        ] {
+            assert!(bad.clone().validate(XYZ).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn services_accept_only_known_audiences_and_target_only_known_downstreams() {
+        let known = [downstream().validate(&[]).unwrap()];
+        let service = |accepts: &str, target: &str| ServiceInput {
+            client_id: "portal".into(),
+            jwks: None,
+            accepts: vec![accepts.into()],
+            targets: vec![target.into()],
+        };
+        let api = "https://sso.xyz/api";
+        let s = service(api, "myhealth").validate(api, &known).unwrap();
+        assert!(s.jwks.is_none());
+        service("https://api.myhealth.example", "myhealth")
+            .validate(api, &known)
+            .unwrap();
+        assert!(service("https://elsewhere", "myhealth")
+            .validate(api, &known)
+            .is_err());
+        assert!(service(api, "labs").validate(api, &known).is_err());
+        assert!(ServiceInput {
+            targets: vec![],
+            ..service(api, "myhealth")
+        }
+        .validate(api, &known)
+        .is_err());
     }
 }

@@ -41,6 +41,25 @@ pub fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// A JSON request body of at most `max` bytes.
+pub fn json_body(
+    body: Result<Bytes, BytesRejection>,
+    headers: &HeaderMap,
+    max: usize,
+) -> Result<Bytes, ApiError> {
+    let body = body.map_err(|r| match r.status().as_u16() {
+        413 => ApiError::PayloadTooLarge,
+        _ => ApiError::InvalidRequest("unreadable body".into()),
+    })?;
+    if !is_json(headers) {
+        return Err(ApiError::UnsupportedMediaType("expected application/json"));
+    }
+    if body.len() > max {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(body)
+}
+
 /// `PUT /api/v1/partners/{client_id}/users/{external_id}`: idempotent; 201 when the
 /// user was created, 200 when it existed.
 pub async fn put_user(

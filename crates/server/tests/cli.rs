@@ -199,6 +199,230 @@ fn partner_keys_form_and_user_commands() {
     );
 }
 
+#[test]
+fn downstream_service_and_idp_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = fresh_database(d);
+    let run = |args: &[&str]| crosspass(d, &db, args);
+    std::fs::write(d.join("abc.jwks.json"), Partner::abc().jwks()).unwrap();
+    std::fs::write(d.join("def.jwks.json"), Partner::def().jwks()).unwrap();
+    ok(&run(&[
+        "partner",
+        "add",
+        "--client-id",
+        "abc",
+        "--tenant",
+        "abc",
+        "--issuer",
+        "http://abc.localhost:8081",
+        "--jwks",
+        "abc.jwks.json",
+        "--origin",
+        "http://abc.localhost:8081",
+    ]));
+    // `downstream add` with some flags replaced or added.
+    let downstream = |extra: &[&str]| {
+        let mut flags = vec![
+            ("--id", "myhealth"),
+            ("--audience", "http://myhealth.localhost:8084"),
+            ("--issuer", "http://myhealth.localhost:8084"),
+            ("--jwks", "def.jwks.json"),
+            ("--scopes", "form.read"),
+        ];
+        for pair in extra.chunks(2) {
+            flags.retain(|(f, _)| *f != pair[0]);
+            flags.push((pair[0], pair[1]));
+        }
+        let mut args = vec!["downstream", "add"];
+        args.extend(flags.iter().flat_map(|(f, v)| [*f, *v]));
+        run(&args)
+    };
+    let bad = |args: &[&str], message: &str| fails(&run(args), message);
+
+    // Refused downstreams write nothing.
+    for (extra, message) in [
+        (
+            ["--sync-url", "https://myhealth.internal/xyz"],
+            "must be an http:// URL",
+        ),
+        (["--sync-url", "not a url"], "must be an http:// URL"),
+        (["--scopes", ""], "at least one scope"),
+        (["--token-lifetime", "0"], "token lifetime"),
+        (["--id", "my health"], "id: identifier may only contain"),
+        (
+            ["--audience", "http://sso.localhost:18080/api"],
+            "the audience is XYZ's own",
+        ),
+        (["--jwks", "abc.jwks.json.missing"], "abc.jwks.json.missing"),
+    ] {
+        fails(&downstream(&extra), message);
+    }
+    assert_eq!(ok(&run(&["downstream", "list"])), "");
+    let shown: Value = serde_json::from_str(&ok(&downstream(&[
+        "--sync-url",
+        "http://127.0.0.1:8084/xyz/record",
+    ])))
+    .unwrap();
+    assert_eq!(shown["id"], "myhealth");
+    assert_eq!(shown["sync_url"], "http://127.0.0.1:8084/xyz/record");
+    assert_eq!(shown["token_lifetime_secs"], 300);
+    fails(&downstream(&[]), "already exists");
+    assert_eq!(
+        ok(&run(&["downstream", "list"])),
+        "myhealth\thttp://myhealth.localhost:8084\tform.read\thttp://127.0.0.1:8084/xyz/record\n"
+    );
+
+    let service = |extra: &[&str]| {
+        let mut args = vec!["service", "add"];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let api = ["--accepts", "http://sso.localhost:18080/api"];
+    for (args, message) in [
+        (
+            vec![
+                "--client-id",
+                "sync",
+                "--accepts",
+                "http://elsewhere",
+                "--target",
+                "myhealth",
+            ],
+            "accepted audience `http://elsewhere` is neither",
+        ),
+        (
+            [&["--client-id", "sync"], &api[..], &["--target", "labs"]].concat(),
+            "target `labs` is not a registered downstream",
+        ),
+        (
+            [&["--client-id", "abc"], &api[..], &["--target", "myhealth"]].concat(),
+            "a partner with this client id already exists",
+        ),
+        (
+            [
+                &["--client-id", "sync", "--jwks", "nope.json"],
+                &api[..],
+                &["--target", "myhealth"],
+            ]
+            .concat(),
+            "nope.json",
+        ),
+    ] {
+        fails(&service(&args), message);
+    }
+    assert_eq!(ok(&run(&["service", "list"])), "");
+    let shown: Value = serde_json::from_str(&ok(&service(
+        &[
+            &["--client-id", "sync"],
+            &api[..],
+            &["--target", "myhealth"],
+        ]
+        .concat(),
+    )))
+    .unwrap();
+    assert_eq!(shown["jwks"], Value::Null);
+    assert_eq!(shown["targets"], serde_json::json!(["myhealth"]));
+    ok(&service(
+        &[
+            &["--client-id", "mh-backend", "--jwks", "def.jwks.json"],
+            &["--accepts", "http://myhealth.localhost:8084"][..],
+            &["--target", "myhealth"],
+        ]
+        .concat(),
+    ));
+    fails(
+        &service(
+            &[
+                &["--client-id", "sync"],
+                &api[..],
+                &["--target", "myhealth"],
+            ]
+            .concat(),
+        ),
+        "a service with this client id already exists",
+    );
+    bad(
+        &[
+            "partner",
+            "add",
+            "--client-id",
+            "sync",
+            "--tenant",
+            "x",
+            "--issuer",
+            "http://x",
+            "--jwks",
+            "abc.jwks.json",
+            "--origin",
+            "http://x.localhost",
+        ],
+        "a service with this client id already exists",
+    );
+    let shown: Value = serde_json::from_str(&ok(&run(&["service", "show", "mh-backend"]))).unwrap();
+    assert_eq!(shown["jwks"]["keys"][0]["kid"], "def-1");
+    assert_eq!(ok(&run(&["service", "list"])).lines().count(), 2);
+    ok(&run(&["service", "remove", "mh-backend"]));
+    fails(
+        &run(&["service", "remove", "mh-backend"]),
+        "no such service",
+    );
+
+    let idp = |issuer: &str| {
+        run(&[
+            "idp",
+            "add",
+            "--issuer",
+            issuer,
+            "--tenant",
+            "abc",
+            "--jwks",
+            "def.jwks.json",
+        ])
+    };
+    fails(
+        &idp("http://abc.localhost:8081"),
+        "a partner with this issuer already exists",
+    );
+    assert_eq!(ok(&run(&["idp", "list"])), "");
+    let shown: Value = serde_json::from_str(&ok(&idp("http://idp.localhost:8085"))).unwrap();
+    assert_eq!(shown["tenant"], "abc");
+    assert_eq!(shown["jwks"]["keys"][0]["kid"], "def-1");
+    fails(&idp("http://idp.localhost:8085"), "already exists");
+    bad(
+        &[
+            "partner",
+            "add",
+            "--client-id",
+            "x",
+            "--tenant",
+            "x",
+            "--issuer",
+            "http://idp.localhost:8085",
+            "--jwks",
+            "abc.jwks.json",
+            "--origin",
+            "http://x.localhost",
+        ],
+        "an enterprise IdP with this issuer already exists",
+    );
+    assert_eq!(
+        ok(&run(&["idp", "list"])),
+        "http://idp.localhost:8085\tabc\n"
+    );
+    ok(&run(&["idp", "remove", "http://idp.localhost:8085"]));
+    fails(
+        &run(&["idp", "show", "http://idp.localhost:8085"]),
+        "no such IdP",
+    );
+
+    ok(&run(&["downstream", "remove", "myhealth"]));
+    fails(
+        &run(&["downstream", "show", "myhealth"]),
+        "no such downstream",
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn serve_answers_and_stops_gracefully_on_sigterm() {

@@ -472,7 +472,10 @@ async fn metadata_and_key_rotation() {
     assert_eq!(meta["issuer"], ISSUER);
     assert_eq!(meta["token_endpoint"], format!("{ISSUER}/oauth/token"));
     assert_eq!(meta["jwks_uri"], format!("{ISSUER}/.well-known/jwks.json"));
-    assert_eq!(meta["grant_types_supported"], json!([GRANT]));
+    assert_eq!(
+        meta["grant_types_supported"],
+        json!([GRANT, "urn:ietf:params:oauth:grant-type:token-exchange"])
+    );
     assert_eq!(
         meta["authorization_grant_profiles_supported"],
         json!(["urn:ietf:params:oauth:grant-profile:id-jag"])

@@ -119,6 +119,7 @@ pub fn alice_claims() -> AccessTokenClaims {
         jti: "t".into(),
         iat: now(),
         exp: now() + 600,
+        act: None,
     }
 }
 
@@ -221,6 +222,11 @@ pub fn config(dir: &Path, database_url: String) -> Config {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with the test configuration changed by `configure`.
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         write(&dir.path().join("www/hub/index.html"), HUB_INDEX.as_bytes());
         write(&dir.path().join("www/hub/popup.html"), HUB_POPUP.as_bytes());
@@ -245,7 +251,9 @@ impl TestServer {
             b"export const x = 1;\n",
         );
         let url = fresh_database_url(dir.path()).await;
-        let server = Server::start(config(dir.path(), url)).await.unwrap();
+        let mut config = config(dir.path(), url);
+        configure(&mut config);
+        let server = Server::start(config).await.unwrap();
         assert_eq!(server.state().db.backend(), expected_backend());
         let base = format!("http://{}", server.addr());
         seed(&server.state().db).await;
@@ -394,6 +402,20 @@ pub async fn redeem_burst_succeeds_once(
         n - 1,
         "{statuses:?}"
     );
+}
+
+/// XYZ's published keys, fetched as a downstream would.
+pub async fn xyz_keys(t: &TestServer) -> Jwks {
+    let text = t
+        .http
+        .get(t.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    Jwks::parse(&text).unwrap()
 }
 
 /// GETs `url` and parses its JSON body.
