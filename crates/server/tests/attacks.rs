@@ -688,13 +688,12 @@ async fn confused_claims_types_and_token_kinds() {
     ];
     expect_grant_errors(&t, cases).await;
 
-    // An assertion at the API: claims of the wrong kind, or (with every access-token
-    // claim present) the wrong typ.
+    // An assertion at the API: the wrong typ, before its claims are even read.
     let api_cases = [
         (
             "an assertion as a bearer token",
             abc.assertion("alice"),
-            "malformed token: invalid claims",
+            "unexpected token type",
         ),
         (
             "a partner-signed token with access-token claims",
@@ -920,8 +919,8 @@ async fn hostile_token_requests() {
         "authorization_code",
         "refresh_token",
         "password",
-        "urn:ietf:params:oauth:grant-type:token-exchange",
         "URN:IETF:PARAMS:OAUTH:GRANT-TYPE:JWT-BEARER",
+        "URN:IETF:PARAMS:OAUTH:GRANT-TYPE:TOKEN-EXCHANGE",
         "urn:ietf:params:oauth:grant-type:jwt-bearer ",
         "",
     ] {
