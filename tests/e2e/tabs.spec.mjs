@@ -25,6 +25,8 @@ test("a second tab reuses the session; signing out in one tab signs out the othe
   await first.locator("#partner-sign-out").click();
   await expect.poll(() => second.evaluate(() => window.sessionEvents)).toContainEqual({ signedIn: false });
   await expectFormState(xyzForm(second), "signed-out");
-  // The partner session is gone too, so no new assertion can be had: signed out.
+  // The first tab ends the partner session after XYZ's: once it shows its sign-in
+  // picker again, no new assertion can be had, so the second tab stays signed out.
+  await first.locator("#partner-user-picker").waitFor();
   expect(await sdk(second, "getToken")).toMatchObject({ error: { code: "login_required" } });
 });

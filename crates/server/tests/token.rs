@@ -192,7 +192,12 @@ async fn every_rule_fails_alone_with_its_exact_error() {
             "lifetime over 5 minutes",
             abc.sign(
                 &h,
-                &with(c(), "exp", json!(now + MAX_ASSERTION_LIFETIME_SECS + 1)),
+                // iat pinned too: c() reads the clock again, maybe a second later.
+                &with(
+                    with(c(), "iat", json!(now)),
+                    "exp",
+                    json!(now + MAX_ASSERTION_LIFETIME_SECS + 1),
+                ),
             ),
             grant("token lifetime too long"),
         ),
