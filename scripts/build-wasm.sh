@@ -1,13 +1,39 @@
 #!/usr/bin/env bash
 # Builds the hub and the SDK to wasm, binds them with wasm-bindgen, shrinks them with
 # wasm-opt and prints a size table. Output: dist/hub/ and dist/sdk/.
+#
+#   build-wasm.sh [--out DIR] [--no-widget]
+#
+# --out DIR writes DIR/hub and DIR/sdk instead. --no-widget builds only the SDK,
+# without its default features (the connection and API, no form widget): the size
+# benchmark measures the widget as the difference.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+out=dist
+crates=(crosspass_hub crosspass_sdk)
+cargo_args=(-p crosspass-hub -p crosspass-sdk --features crosspass-sdk/widget)
+while (($#)); do
+  case "$1" in
+    --out)
+      out="${2:?--out needs a directory}"
+      shift 2
+      ;;
+    --no-widget)
+      crates=(crosspass_sdk)
+      cargo_args=(-p crosspass-sdk --no-default-features)
+      shift
+      ;;
+    *)
+      echo "usage: build-wasm.sh [--out DIR] [--no-widget]" >&2
+      exit 2
+      ;;
+  esac
+done
+
 step "build wasm (release)"
-cargo build --release --target wasm32-unknown-unknown -p crosspass-hub -p crosspass-sdk \
-  --features crosspass-sdk/widget
+cargo build --release --target wasm32-unknown-unknown "${cargo_args[@]}"
 
 target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 wasm_dir="$target_dir/wasm32-unknown-unknown/release"
@@ -28,11 +54,15 @@ bind() { # crate-name out-dir
 }
 
 step "wasm-bindgen + wasm-opt -Oz"
-bind crosspass_hub dist/hub
-bind crosspass_sdk dist/sdk
+dirs=()
+for name in "${crates[@]}"; do
+  dir="$out/${name#crosspass_}"
+  bind "$name" "$dir"
+  dirs+=("$dir")
+done
 # The SDK's hand-written JS (script-tag loader, npm entry) ships beside the glue.
 if [[ -d crates/sdk/js ]]; then
-  cp -R crates/sdk/js/. dist/sdk/
+  cp -R crates/sdk/js/. "$out/sdk/"
 fi
 
 step "sizes (bytes)"
@@ -42,6 +72,6 @@ while IFS= read -r f; do
   raw=$(stat -c %s "$f")
   gz=$(gzip -9 -c "$f" | wc -c)
   raw_total=$((raw_total + raw)) gz_total=$((gz_total + gz))
-  printf '%-34s %10d %10d\n' "${f#dist/}" "$raw" "$gz"
-done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.mjs' \) | sort)
+  printf '%-34s %10d %10d\n' "${f#"$out"/}" "$raw" "$gz"
+done < <(find "${dirs[@]}" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.mjs' \) | sort)
 printf '%-34s %10d %10d\n' total "$raw_total" "$gz_total"

@@ -70,8 +70,12 @@ impl Db {
                 std::fs::create_dir_all(dir)?;
             }
         }
+        // SQLite connections are in-process: there is nothing to test before handing one
+        // out, and the test (a ping) would cost every query a second round trip to the
+        // connection's worker thread.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
@@ -87,6 +91,7 @@ impl Db {
 
     /// Inserts a new partner; a duplicate client id or issuer is a unique violation.
     pub async fn insert_partner(&self, p: &Partner, now: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO partners (client_id, tenant, issuer, jwks, origins, scopes, \
              token_lifetime_secs, jit_users, created_at, updated_at) \
@@ -101,8 +106,10 @@ impl Db {
         .bind(p.token_lifetime_secs)
         .bind(i64::from(p.jit_users))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -113,22 +120,36 @@ impl Db {
         jwks: &Jwks,
         now: i64,
     ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query("UPDATE partners SET jwks = $1, updated_at = $2 WHERE client_id = $3")
             .bind(jwks.to_json().to_string())
             .bind(now)
             .bind(client_id.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// Removes a partner. False when there is no such partner.
     pub async fn remove_partner(&self, client_id: &ClientId) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query("DELETE FROM partners WHERE client_id = $1")
             .bind(client_id.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// The registry's change counter (see `migrations/0002_registry_version.sql`).
+    pub async fn registry_version(&self) -> Result<i64, DbError> {
+        let row = sqlx::query("SELECT version FROM registry_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("version")?)
     }
 
     /// Every partner, by client id.
@@ -350,6 +371,14 @@ impl Db {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// Marks the registry changed, inside the transaction that changes it.
+async fn bump_registry(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>) -> Result<(), DbError> {
+    sqlx::query("UPDATE registry_version SET version = version + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 const PARTNER_SELECT: &str = "SELECT client_id, tenant, issuer, jwks, origins, scopes, \

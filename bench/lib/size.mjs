@@ -1,0 +1,49 @@
+// Bundle sizes: what a browser downloads for the hub and the SDK (core, and the widget
+// as the difference between builds with and without it), beside the minified browser
+// bundles that penpal, oidc-client-ts and auth0-spa-js publish on npm.
+import { execFileSync } from "node:child_process";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { OUTPUT, ROOT, run } from "./util.mjs";
+
+/** The anchors: the file each package ships for browsers, minified. */
+export const ANCHORS = [
+  ["penpal", "penpal/dist/penpal.min.js"],
+  ["oidc-client-ts", "oidc-client-ts/dist/browser/oidc-client-ts.min.js"],
+  ["auth0-spa-js", "@auth0/auth0-spa-js/dist/auth0-spa-js.production.esm.js"],
+];
+
+/** Raw bytes and `gzip -9` bytes of each file, summed (each file is its own response). */
+async function measure(files) {
+  let raw = 0;
+  let gzip = 0;
+  for (const f of files) {
+    raw += (await stat(f)).size;
+    gzip += execFileSync("gzip", ["-9", "-c", f], { maxBuffer: 64 * 1024 * 1024 }).length;
+  }
+  return { raw, gzip, files: files.map((f) => relative(ROOT, f)) };
+}
+
+const code = async (dir) =>
+  (await readdir(dir)).filter((f) => /\.(js|mjs|wasm)$/.test(f)).sort().map((f) => join(dir, f));
+
+async function version(pkg) {
+  return JSON.parse(await readFile(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
+}
+
+/** Builds dist/ (hub, SDK with widget) and the SDK without the widget, then measures. */
+export async function sizes() {
+  const core = join(OUTPUT, "sdk-core");
+  await run("bash", ["scripts/build-wasm.sh"], { cwd: ROOT });
+  await run("bash", ["scripts/build-wasm.sh", "--no-widget", "--out", core], { cwd: ROOT });
+  const hub = await measure([...(await code(join(ROOT, "dist", "hub"))), join(ROOT, "www", "hub", "hub.js")]);
+  const sdkCore = await measure(await code(join(core, "sdk")));
+  const sdkFull = await measure(await code(join(ROOT, "dist", "sdk")));
+  const widget = { raw: sdkFull.raw - sdkCore.raw, gzip: sdkFull.gzip - sdkCore.gzip };
+  const anchors = [];
+  for (const [name, file] of ANCHORS) {
+    const pkg = file.startsWith("@") ? file.split("/").slice(0, 2).join("/") : file.split("/")[0];
+    anchors.push({ name, version: await version(pkg), ...(await measure([join(ROOT, "node_modules", file)])) });
+  }
+  return { hub, sdkCore, sdkFull, widget, anchors };
+}
