@@ -11,7 +11,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { browserBenches } from "./lib/browser.mjs";
 import { micro } from "./lib/micro.mjs";
-import { loadTest, seededDatabase, DURATION_SECS, REPEATS, WRK_CONNECTIONS, WRK_THREADS } from "./lib/server.mjs";
+import { measure, seededDatabase, startTarget, DURATION_SECS, REPEATS, WRK_CONNECTIONS, WRK_THREADS } from "./lib/server.mjs";
 import { sizes } from "./lib/size.mjs";
 import { table } from "./lib/table.mjs";
 import { OUTPUT, ROOT, log, run } from "./lib/util.mjs";
@@ -73,20 +73,40 @@ if (selected.has("server")) {
 if (selected.has("server") || selected.has("scaling")) {
   step(`server: wrk -t${WRK_THREADS} -c${WRK_CONNECTIONS} -d${DURATION_SECS}s, best of ${REPEATS}, on the same cores as the server`);
   results.wrk = { threads: WRK_THREADS, connections: WRK_CONNECTIONS, durationSecs: DURATION_SECS, repeats: REPEATS };
-  results.load = [];
-  let expectRate;
-  const grid = selected.has("scaling") ? PARTNERS.flatMap((p) => USERS.map((u) => [p, u])) : [[PARTNERS[0], USERS[0]]];
-  let db;
-  for (const [partners, users] of grid) {
-    if (db?.partners !== partners) {
-      if (db) await rm(db.dir, { recursive: true, force: true });
-      db = await seededDatabase(partners);
+  // The smallest database runs throughout: each scaling cell is measured in turns with
+  // it, so the ratio between the two is not swayed by what else the machine is doing.
+  const baseDb = await seededDatabase("baseline", PARTNERS[0]);
+  const base = await startTarget(baseDb, USERS[0]);
+  try {
+    let expectRate;
+    if (selected.has("server")) {
+      const [token] = await measure([base], "token");
+      const [api] = await measure([base], "api");
+      results.server = { users: base.users, partners: base.partners, token, api };
+      expectRate = token.rate;
     }
-    const cell = await loadTest(db, users, { expectRate });
-    expectRate = Math.max(expectRate ?? 0, cell.token.rate);
-    results.load.push(cell);
+    if (selected.has("scaling")) {
+      results.scaling = [];
+      for (const partners of PARTNERS) {
+        const db = await seededDatabase("cell", partners);
+        for (const users of USERS) {
+          const cell = await startTarget(db, users);
+          try {
+            const [baseToken, token] = await measure([base, cell], "token", expectRate);
+            expectRate = Math.max(expectRate ?? 0, baseToken.rate, token.rate);
+            const [baseApi, api] = await measure([base, cell], "api");
+            results.scaling.push({ users, partners, seedSecs: cell.seedSecs, token, api, baseline: { token: baseToken, api: baseApi } });
+          } finally {
+            await cell.stop();
+          }
+        }
+        await rm(db.dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await base.stop();
+    await rm(baseDb.dir, { recursive: true, force: true });
   }
-  await rm(db.dir, { recursive: true, force: true });
 }
 
 const text = table(results);

@@ -47,7 +47,14 @@ async function startSites(dataDir) {
   return { xyz, abc, penpal, stop };
 }
 
-/** `calls` round trips each, alternating SDK and penpal in rounds so drift hits both alike. */
+/** The e2e suite's hub client: the hub's RPC spoken from plain JS, no SDK. */
+const RAW_HUB_CLIENT = join(ROOT, "tests", "e2e", "raw-hub-client.js");
+
+/**
+ * `calls` round trips each through the SDK, through the hub alone (the same hub and
+ * store, asked by the e2e suite's plain-JS client: what the SDK adds is the
+ * difference) and through penpal, in alternating rounds so drift hits all alike.
+ */
 async function rpc(browser, { xyz, abc, penpal }) {
   const calls = knob("BENCH_RPC_CALLS", 2000);
   const rounds = 4;
@@ -59,17 +66,34 @@ async function rpc(browser, { xyz, abc, penpal }) {
       await window.coldStart;
       return (await (await window.crosspass).getToken()).accessToken.length;
     });
+    await sdk.addScriptTag({ path: RAW_HUB_CLIENT });
+    const hello = await sdk.evaluate(async (hub) => {
+      const answer = await window.rawHub.connect(hub, "abc");
+      const { roundTrips } = await import("/timing.js");
+      window.hubRoundTrips = (n) =>
+        roundTrips(async () => {
+          const reply = await window.rawHub.call("token.get", { scope: "form.read" });
+          if (!reply.result) throw new Error(`token.get: ${JSON.stringify(reply.error ?? reply)}`);
+        }, n);
+      return answer;
+    }, `${xyz.issuer}/hub?client_id=abc`);
+    if (!hello?.result) throw new Error(`the hub did not answer the plain client: ${JSON.stringify(hello)}`);
     const pp = await context.newPage();
     await pp.goto(`${abc}/penpal-parent.html?child=${encodeURIComponent(penpal)}&token-length=${tokenLength}`);
-    const times = { sdk: [], penpal: [] };
+    const runs = [
+      ["sdk", sdk, "tokenRoundTrips"],
+      ["hub", sdk, "hubRoundTrips"],
+      ["penpal", pp, "tokenRoundTrips"],
+    ];
+    const times = Object.fromEntries(runs.map(([name]) => [name, []]));
     for (let r = 0; r < rounds; r++) {
-      for (const [name, page] of [["sdk", sdk], ["penpal", pp]]) {
+      for (const [name, page, fn] of runs) {
         await page.bringToFront();
-        times[name].push(...(await page.evaluate((n) => window.tokenRoundTrips(n), Math.ceil(calls / rounds))));
+        times[name].push(...(await page.evaluate(([f, n]) => window[f](n), [fn, Math.ceil(calls / rounds)])));
       }
     }
     const summary = (t) => ({ calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99), mean: t.reduce((a, b) => a + b, 0) / t.length });
-    return { sdk: summary(times.sdk), penpal: summary(times.penpal), tokenLength };
+    return { ...Object.fromEntries(Object.entries(times).map(([k, t]) => [k, summary(t)])), tokenLength };
   } finally {
     await context.close();
   }

@@ -14,8 +14,11 @@ export function newPartnerKey(kid = "bench-es256") {
 
 const b64 = (text) => Buffer.from(text).toString("base64url");
 
-/** A fresh single-use assertion of `sub` at partner `clientId` (issuer `iss`) for XYZ `aud`. */
-export function mintAssertion(key, { iss, sub, aud, clientId }) {
+/**
+ * A fresh single-use assertion of `sub` at partner `clientId` (issuer `iss`) for XYZ
+ * `aud`, valid for `lifetime` seconds.
+ */
+export function mintAssertion(key, { iss, sub, aud, clientId, lifetime = ASSERTION_LIFETIME_SECS }) {
   const now = Math.floor(Date.now() / 1000);
   const header = b64(JSON.stringify({ alg: "ES256", typ: "oauth-id-jag+jwt", kid: key.kid }));
   const claims = b64(
@@ -26,7 +29,7 @@ export function mintAssertion(key, { iss, sub, aud, clientId }) {
       client_id: clientId,
       jti: randomUUID(),
       iat: now,
-      exp: now + ASSERTION_LIFETIME_SECS,
+      exp: now + lifetime,
       scope: "form.read form.write",
     }),
   );

@@ -1,7 +1,7 @@
 // Server benchmarks: token-endpoint redemptions and API reads per second under wrk,
 // against the real `crosspass` binary (server profile) and a real SQLite file seeded
 // with `users` users and `partners` partners by `crosspass-bench seed` (names in
-// bench/src/lib.rs). wrk runs on the same two cores as the server.
+// bench/src/lib.rs). wrk runs on the same cores as the server.
 import { randomInt } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { loadavg as osLoadavg } from "node:os";
@@ -27,9 +27,12 @@ const partnerOf = (j, partners) => {
   return { clientId: `p${p}`, iss: `http://p${p}.localhost`, origin: `http://p${p}.localhost` };
 };
 
-/** A new database that grows between calls: `seed(users)` adds users up to `users`. */
-export async function seededDatabase(partners) {
-  const dir = join(OUTPUT, `db-${partners}-partners`);
+/**
+ * A new database named `name` with `partners` partners, growing between calls:
+ * `seed(users, xyz)` adds users up to `users`.
+ */
+export async function seededDatabase(name, partners) {
+  const dir = join(OUTPUT, `db-${name}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const key = newPartnerKey();
@@ -67,14 +70,6 @@ async function wrk(script, url, env) {
   };
 }
 
-/** The fastest of `REPEATS` runs of `once`, with every run's rate beside it. */
-async function best(once) {
-  const runs = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(await once());
-  const top = runs.reduce((a, b) => (b.rate > a.rate ? b : a));
-  return { ...top, failed: runs.reduce((n, r) => n + r.failed, 0), rates: runs.map((r) => Math.round(r.rate)) };
-}
-
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool(items, limit, fn) {
   const out = new Array(items.length);
@@ -90,38 +85,63 @@ async function pool(items, limit, fn) {
 }
 
 /**
- * Seeds `db` up to `users`, starts the server on it and loads the token endpoint, then
- * the API. `expectRate` sizes the stock of single-use assertions.
+ * Seeds `db` up to `users` and starts a server on it, with tokens of up to
+ * `API_TOKENS` users ready for the API load. `stop()` ends it.
  */
-export async function loadTest(db, users, { expectRate = 8000 } = {}) {
+export async function startTarget(db, users) {
   const xyz = xyzConfig(await freePort(), db.dir);
   const seedSecs = await db.seed(users, xyz);
   const server = await serve(xyz, join(OUTPUT, "logs", `server-${db.partners}p-${users}u.log`));
-  // What else the machine was doing (the 1-minute load average) as this cell began.
-  const loadavg = osLoadavg()[0];
+  // One minute: the server forgets spent jtis a minute and a half later, so every
+  // database under test carries a jti table of the same size, set by the load alone.
+  const mint = (j) => {
+    const p = partnerOf(j, db.partners);
+    return mintAssertion(db.key, { iss: p.iss, sub: `user${j}`, aud: xyz.issuer, clientId: p.clientId, lifetime: 60 });
+  };
   try {
-    const mint = (j) => {
-      const p = partnerOf(j, db.partners);
-      return mintAssertion(db.key, { iss: p.iss, sub: `user${j}`, aud: xyz.issuer, clientId: p.clientId });
-    };
-    // Enough for a whole run at 1.5× the expected rate; wrk threads that run out stop.
-    const stock = Math.ceil(expectRate * 1.5 * DURATION_SECS);
-    const assertions = join(db.dir, "assertions.txt");
-    log(`token endpoint: ${users} users, ${db.partners} partners (${REPEATS} × ${stock} assertions)`);
-    const token = await best(async () => {
-      await writeFile(assertions, Array.from({ length: stock }, () => mint(randomInt(users))).join("\n") + "\n");
-      const r = await wrk("token.lua", xyz.internal, { BENCH_ASSERTIONS: assertions });
-      return { ...r, exhausted: r.requests >= stock };
-    });
-
     const picked = Array.from({ length: Math.min(users, API_TOKENS) }, (_, i) => (users <= API_TOKENS ? i : randomInt(users)));
     const lines = await pool(picked, 16, async (j) => `${await redeem(xyz, mint(j))} ${partnerOf(j, db.partners).origin}`);
     const tokens = join(db.dir, "tokens.txt");
     await writeFile(tokens, lines.join("\n") + "\n");
-    log(`api: ${users} users, ${db.partners} partners (${lines.length} tokens)`);
-    const api = await best(() => wrk("api.lua", xyz.internal, { BENCH_TOKENS: tokens }));
-    return { users, partners: db.partners, seedSecs, loadavg, token, api };
-  } finally {
+    const assertions = join(db.dir, "assertions.txt");
+    return {
+      users,
+      partners: db.partners,
+      seedSecs,
+      name: `${users} users, ${db.partners} partners`,
+      stop: server.stop,
+      /** One token-endpoint run on `stock` fresh assertions (a wrk thread that runs out stops). */
+      async token(stock) {
+        await writeFile(assertions, Array.from({ length: stock }, () => mint(randomInt(users))).join("\n") + "\n");
+        const r = await wrk("token.lua", xyz.internal, { BENCH_ASSERTIONS: assertions });
+        return { ...r, exhausted: r.requests >= stock };
+      },
+      /** One API run. */
+      api: () => wrk("api.lua", xyz.internal, { BENCH_TOKENS: tokens }),
+    };
+  } catch (e) {
     await server.stop();
+    throw e;
   }
+}
+
+/**
+ * `REPEATS` runs of `kind` ("token" or "api") on each target, interleaved (a, b, a, b,
+ * …) so that other load on the machine falls on all of them alike; the best run of
+ * each. `expectRate` sizes the stock of assertions: 1.5 times a run's worth.
+ */
+export async function measure(targets, kind, expectRate = 8000) {
+  const stock = Math.ceil(expectRate * 1.5 * DURATION_SECS);
+  log(`${kind}: ${targets.map((t) => t.name).join(" | ")}`);
+  const runs = targets.map(() => []);
+  for (let i = 0; i < REPEATS; i++) {
+    for (const [t, target] of targets.entries()) runs[t].push(await (kind === "token" ? target.token(stock) : target.api()));
+  }
+  return runs.map((list) => ({
+    ...list.reduce((a, b) => (b.rate > a.rate ? b : a)),
+    failed: list.reduce((n, r) => n + r.failed, 0),
+    exhausted: list.some((r) => r.exhausted),
+    rates: list.map((r) => Math.round(r.rate)),
+    loadavg: osLoadavg()[0],
+  }));
 }

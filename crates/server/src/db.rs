@@ -64,7 +64,11 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // 16 MiB of page cache per connection, 128 MiB at most for the pool (SQLite's
+            // default is 2 MiB): with a million users the index pages that lookups and
+            // jti inserts walk stay in memory instead of being read from the file again.
+            .pragma("cache_size", "-16384");
         if let Some(dir) = options.get_filename().parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)?;
