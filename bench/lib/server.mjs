@@ -108,7 +108,7 @@ export async function startTarget(db, users) {
       users,
       partners: db.partners,
       seedSecs,
-      name: `${users} users, ${db.partners} partners`,
+      name: `${users} users, ${db.partners} partner${db.partners === 1 ? "" : "s"}`,
       stop: server.stop,
       /** One token-endpoint run on `stock` fresh assertions (a wrk thread that runs out stops). */
       async token(stock) {
