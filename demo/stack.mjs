@@ -44,6 +44,18 @@ function sites(ports, withEvil) {
   return list;
 }
 
+/** A port nothing listens on now (for runs beside the demo or another run). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+      .once("error", reject)
+      .listen(0, "127.0.0.1", () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
+  });
+}
+
 /** Fails early, and clearly, when something else already listens on `port`. */
 function ensureFree(port) {
   return new Promise((resolve, reject) => {
@@ -53,7 +65,8 @@ function ensureFree(port) {
   });
 }
 
-async function waitFor(url, what, child) {
+/** Resolves once `url` answers 2xx; fails if `child` exits first or after 30 s. */
+export async function waitFor(url, what, child) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     try {

@@ -2,22 +2,10 @@
 // them after the suite. Ports are free ones picked now (or E2E_*_PORT), so the suite
 // can run beside the demo or another run of itself.
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startStack } from "../../demo/stack.mjs";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-      .once("error", reject)
-      .listen(0, "127.0.0.1", () => {
-        const { port } = probe.address();
-        probe.close(() => resolve(port));
-      });
-  });
-}
+import { freePort, startStack } from "../../demo/stack.mjs";
 
 export default async function globalSetup() {
   for (const name of ["XYZ", "ABC", "DEF", "EXAMPLE2", "MYHEALTH", "IDP", "EVIL"]) {

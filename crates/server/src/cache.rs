@@ -1,88 +1,124 @@
-//! A short-lived in-memory view of the registry. Every token redemption, exchange and
-//! API call needs its partner (or service, downstream, IdP); reading each once per
-//! `ttl` per replica instead of once per request keeps the database for what must be
-//! shared (jtis, records). Registry edits made with the CLI therefore take effect
-//! within `ttl`.
+//! An in-memory view of the registry. Every token redemption, exchange and API call
+//! needs its partner (or service, downstream, IdP); this replica keeps the entries it
+//! has read for as long as the registry's change counter stands still, and reads only
+//! that counter, at most once per `ttl`, to find out. Registry edits made with the CLI
+//! therefore take effect within `ttl`, and with ten thousand partners the database
+//! still answers one small query per `ttl` rather than one per request.
 
 use crate::db::{Db, DbError, DownstreamKey};
 use crate::registry::{Downstream, Idp, Partner, Service};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// Entries kept per kind before the map starts over (unknown keys are cached too, so
-/// a flood of made-up ones must not grow it without bound).
-const MAX_ENTRIES: usize = 4096;
+/// Entries kept per kind before the map is thinned. Unknown keys are cached too, so a
+/// flood of made-up ones must not grow it without bound; they are dropped first.
+const MAX_ENTRIES: usize = 65_536;
 
-/// When an entry was read, and what: the value, or `None` when there is none.
-type Entry<V> = (Instant, Option<Arc<V>>);
-
-/// Entries of one kind, each fresh for `ttl`.
-#[derive(Debug)]
-struct TtlMap<K, V> {
-    ttl: Duration,
-    entries: Mutex<HashMap<K, Entry<V>>>,
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl<K: Eq + Hash, V> TtlMap<K, V> {
-    fn new(ttl: Duration) -> Self {
+/// The registry version some entries were read at, and the entries: the value, or
+/// `None` when there is none.
+type Versioned<K, V> = (Option<i64>, HashMap<K, Option<Arc<V>>>);
+
+/// Entries of one kind.
+#[derive(Debug)]
+struct Map<K, V> {
+    entries: Mutex<Versioned<K, V>>,
+}
+
+impl<K: Eq + Hash, V> Map<K, V> {
+    fn new() -> Self {
         Self {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new((None, HashMap::new())),
         }
     }
 
+    /// The entry for `key` at registry version `version`, read with `load` if absent.
     async fn get(
         &self,
+        version: i64,
         key: K,
         load: impl Future<Output = Result<Option<V>, DbError>>,
     ) -> Result<Option<Arc<V>>, DbError> {
         {
-            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, hit)) = entries.get(&key) {
-                if at.elapsed() < self.ttl {
-                    return Ok(hit.clone());
-                }
+            let mut map = lock(&self.entries);
+            if map.0 != Some(version) {
+                *map = (Some(version), HashMap::new());
+            }
+            if let Some(hit) = map.1.get(&key) {
+                return Ok(hit.clone());
             }
         }
         let value = load.await?.map(Arc::new);
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        let mut map = lock(&self.entries);
+        // A row read before a change the cache has since seen must not outlive it.
+        if map.0 == Some(version) {
+            if map.1.len() >= MAX_ENTRIES {
+                map.1.retain(|_, v| v.is_some());
+                if map.1.len() >= MAX_ENTRIES {
+                    map.1.clear();
+                }
+            }
+            map.1.insert(key, value.clone());
         }
-        entries.insert(key, (Instant::now(), value.clone()));
         Ok(value)
     }
+}
+
+/// The registry version last read, and when.
+#[derive(Debug, Default)]
+struct Version {
+    seen: Option<(i64, Instant)>,
 }
 
 /// The registry entries requests look up, each kind by the keys it is found by.
 #[derive(Debug)]
 pub struct RegistryCache {
-    partners: TtlMap<String, Partner>,
-    partners_by_issuer: TtlMap<String, Partner>,
-    idps: TtlMap<String, Idp>,
-    services: TtlMap<String, Service>,
-    downstreams: TtlMap<(DownstreamKey, String), Downstream>,
+    ttl: Duration,
+    version: Mutex<Version>,
+    partners: Map<String, Partner>,
+    partners_by_issuer: Map<String, Partner>,
+    idps: Map<String, Idp>,
+    services: Map<String, Service>,
+    downstreams: Map<(DownstreamKey, String), Downstream>,
 }
 
 impl RegistryCache {
-    /// An empty cache.
+    /// An empty cache that rereads the registry version at most every `ttl`.
     pub fn new(ttl: Duration) -> Self {
         Self {
-            partners: TtlMap::new(ttl),
-            partners_by_issuer: TtlMap::new(ttl),
-            idps: TtlMap::new(ttl),
-            services: TtlMap::new(ttl),
-            downstreams: TtlMap::new(ttl),
+            ttl,
+            version: Mutex::new(Version::default()),
+            partners: Map::new(),
+            partners_by_issuer: Map::new(),
+            idps: Map::new(),
+            services: Map::new(),
+            downstreams: Map::new(),
         }
+    }
+
+    /// The registry version, read from the database when the last read is `ttl` old.
+    async fn version(&self, db: &Db) -> Result<i64, DbError> {
+        if let Some((v, at)) = lock(&self.version).seen {
+            if at.elapsed() < self.ttl {
+                return Ok(v);
+            }
+        }
+        let v = db.registry_version().await?;
+        lock(&self.version).seen = Some((v, Instant::now()));
+        Ok(v)
     }
 
     /// The partner with this client id.
     pub async fn partner(&self, db: &Db, client_id: &str) -> Result<Option<Arc<Partner>>, DbError> {
+        let v = self.version(db).await?;
         self.partners
-            .get(client_id.to_owned(), db.partner(client_id))
+            .get(v, client_id.to_owned(), db.partner(client_id))
             .await
     }
 
@@ -92,20 +128,23 @@ impl RegistryCache {
         db: &Db,
         issuer: &str,
     ) -> Result<Option<Arc<Partner>>, DbError> {
+        let v = self.version(db).await?;
         self.partners_by_issuer
-            .get(issuer.to_owned(), db.partner_by_issuer(issuer))
+            .get(v, issuer.to_owned(), db.partner_by_issuer(issuer))
             .await
     }
 
     /// The enterprise IdP whose ID-JAGs carry this `iss`.
     pub async fn idp(&self, db: &Db, issuer: &str) -> Result<Option<Arc<Idp>>, DbError> {
-        self.idps.get(issuer.to_owned(), db.idp(issuer)).await
+        let v = self.version(db).await?;
+        self.idps.get(v, issuer.to_owned(), db.idp(issuer)).await
     }
 
     /// The service with this client id.
     pub async fn service(&self, db: &Db, client_id: &str) -> Result<Option<Arc<Service>>, DbError> {
+        let v = self.version(db).await?;
         self.services
-            .get(client_id.to_owned(), db.service(client_id))
+            .get(v, client_id.to_owned(), db.service(client_id))
             .await
     }
 
@@ -116,8 +155,133 @@ impl RegistryCache {
         key: DownstreamKey,
         value: &str,
     ) -> Result<Option<Arc<Downstream>>, DbError> {
+        let v = self.version(db).await?;
         self.downstreams
-            .get((key, value.to_owned()), db.downstream_by(key, value))
+            .get(v, (key, value.to_owned()), db.downstream_by(key, value))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::PartnerInput;
+    use crosspass_protocol::jws::{Jwks, SigningKey};
+    use crosspass_protocol::ClientId;
+
+    fn jwks(seed: u8) -> Jwks {
+        let key = SigningKey::ed25519(format!("k{seed}"), &[seed; 32]).unwrap();
+        Jwks::new(vec![key.public_jwk()]).unwrap()
+    }
+
+    fn kid(p: &Partner) -> &str {
+        p.jwks.keys()[0].kid()
+    }
+
+    fn partner(client: &str, issuer: &str, seed: u8) -> Partner {
+        PartnerInput {
+            client_id: client.into(),
+            tenant: client.into(),
+            issuer: issuer.into(),
+            jwks: jwks(seed).to_json().to_string(),
+            origins: vec![format!("http://{client}.localhost")],
+            scopes: "form.read".into(),
+            token_lifetime_secs: 600,
+            jit_users: false,
+        }
+        .validate()
+        .unwrap()
+    }
+
+    /// A database holding partner abc (key `k1`).
+    async fn abc_db(dir: &tempfile::TempDir) -> Db {
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+        let db = Db::connect(&url, 2).await.unwrap();
+        db.insert_partner(&partner("abc", "http://abc.localhost", 1), 0)
+            .await
+            .unwrap();
+        db
+    }
+
+    #[tokio::test]
+    async fn entries_last_until_the_registry_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = abc_db(&dir).await;
+        let cache = RegistryCache::new(Duration::from_millis(400));
+        let abc = ClientId::new("abc").unwrap();
+        let first = cache.partner(&db, "abc").await.unwrap().unwrap();
+        assert_eq!(kid(&first), "k1");
+        assert!(cache
+            .partner_by_issuer(&db, "http://nobody")
+            .await
+            .unwrap()
+            .is_none());
+
+        // Past the ttl with no registry change, the cached partner is still served even
+        // though its row changed behind the registry's back: nothing was reread.
+        sqlx::query("UPDATE partners SET scopes = 'form.write'")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let again = cache.partner(&db, "abc").await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+
+        // A registry edit is seen once the ttl has passed, not before.
+        db.set_partner_jwks(&abc, &jwks(2), 1).await.unwrap();
+        let stale = cache.partner(&db, "abc").await.unwrap().unwrap();
+        assert_eq!(kid(&stale), "k1");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let fresh = cache.partner(&db, "abc").await.unwrap().unwrap();
+        assert_eq!(kid(&fresh), "k2");
+        assert_eq!(fresh.scopes.to_string(), "form.write");
+
+        // Removal, and an issuer registered after it was cached as unknown.
+        db.remove_partner(&abc).await.unwrap();
+        db.insert_partner(&partner("def", "http://nobody", 3), 2)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(cache.partner(&db, "abc").await.unwrap().is_none());
+        let def = cache
+            .partner_by_issuer(&db, "http://nobody")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(def.client_id.as_str(), "def");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_row_read_across_a_registry_change_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = abc_db(&dir).await;
+        let cache = RegistryCache::new(Duration::from_secs(60));
+        let abc = ClientId::new("abc").unwrap();
+        let before = cache.version(&db).await.unwrap();
+        // The read returns the row as it was; meanwhile the key is rotated and the
+        // cache learns of it.
+        let read = async {
+            let old = db.partner("abc").await;
+            db.set_partner_jwks(&abc, &jwks(2), 1).await.unwrap();
+            lock(&cache.version).seen = None;
+            let after = cache.version(&db).await.unwrap();
+            cache
+                .partners
+                .get(after, "other".into(), async { Ok(None) })
+                .await
+                .unwrap();
+            old
+        };
+        let served = cache
+            .partners
+            .get(before, "abc".into(), read)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kid(&served), "k1");
+        let next = cache.partner(&db, "abc").await.unwrap().unwrap();
+        assert_eq!(kid(&next), "k2");
+        db.close().await;
     }
 }

@@ -62,8 +62,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// How often expired `jti`s are pruned and signing keys reloaded.
     pub maintenance_interval_secs: u64,
-    /// How long a replica reuses a partner registration it read (registry edits take
-    /// effect within this time).
+    /// How often a replica checks whether the registry changed (it keeps what it read
+    /// until then; registry edits take effect within this time).
     pub registry_cache_secs: u64,
     /// The registered service as which a saved record is sent to the user's linked
     /// downstreams; `None` sends nothing.

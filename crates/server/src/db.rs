@@ -118,11 +118,18 @@ impl Db {
             }
             // sqlx already enables foreign keys and a 5 s busy timeout. WAL lets
             // readers run beside the writer; NORMAL is durable in WAL mode up to the
-            // last transactions before a power loss.
-            options = options.after_connect(|conn, _| {
+            // last transactions before a power loss. 16 MiB of page cache per
+            // connection (SQLite's default is 2 MiB) keeps the index pages that user
+            // lookups and jti inserts walk in memory with a million users.
+            // Connections are in-process, so testing one before each use (a ping)
+            // would only cost every query a second round trip to its worker thread.
+            options = options.test_before_acquire(false).after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
-                        .await?;
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA cache_size = -16384",
+                    )
+                    .await?;
                     Ok(())
                 })
             });
@@ -149,6 +156,7 @@ impl Db {
 
     /// Inserts a new partner; a duplicate client id or issuer is a unique violation.
     pub async fn insert_partner(&self, p: &Partner, now: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO partners (client_id, tenant, issuer, jwks, origins, scopes, \
              token_lifetime_secs, jit_users, created_at, updated_at) \
@@ -163,8 +171,10 @@ impl Db {
         .bind(p.token_lifetime_secs)
         .bind(i64::from(p.jit_users))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -175,22 +185,37 @@ impl Db {
         jwks: &Jwks,
         now: i64,
     ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query("UPDATE partners SET jwks = $1, updated_at = $2 WHERE client_id = $3")
             .bind(jwks.to_json().to_string())
             .bind(now)
             .bind(client_id.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// Removes a partner. False when there is no such partner.
     pub async fn remove_partner(&self, client_id: &ClientId) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query("DELETE FROM partners WHERE client_id = $1")
             .bind(client_id.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// The registry's change counter, bumped by every change to partners, downstreams,
+    /// services and IdPs (`migrations/0003_registry_version.sql`).
+    pub async fn registry_version(&self) -> Result<i64, DbError> {
+        let row = sqlx::query("SELECT version FROM registry_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("version")?)
     }
 
     /// Every partner, by client id.
@@ -424,6 +449,7 @@ impl Db {
 
     /// Inserts a downstream; a duplicate id, audience or issuer is a unique violation.
     pub async fn insert_downstream(&self, d: &Downstream, now: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO downstreams (id, audience, issuer, jwks, scopes, token_lifetime_secs, \
              sync_url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -436,8 +462,10 @@ impl Db {
         .bind(d.token_lifetime_secs)
         .bind(d.sync_url.as_deref())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -470,15 +498,19 @@ impl Db {
     /// Removes a downstream (and, by cascade, every link to it). False when there is
     /// none.
     pub async fn remove_downstream(&self, id: &DownstreamId) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query("DELETE FROM downstreams WHERE id = $1")
             .bind(id.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// Inserts a service; a duplicate client id is a unique violation.
     pub async fn insert_service(&self, s: &Service, now: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
         let corrupt = |_| DbError::Corrupt("services");
         sqlx::query(
             "INSERT INTO services (client_id, jwks, accepts, targets, created_at) \
@@ -489,8 +521,10 @@ impl Db {
         .bind(serde_json::to_string(&s.accepts).map_err(corrupt)?)
         .bind(serde_json::to_string(&s.targets).map_err(corrupt)?)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -513,15 +547,19 @@ impl Db {
 
     /// Removes a service. False when there is none.
     pub async fn remove_service(&self, client_id: &ClientId) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query("DELETE FROM services WHERE client_id = $1")
             .bind(client_id.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// Inserts an IdP; a duplicate issuer is a unique violation.
     pub async fn insert_idp(&self, idp: &Idp, now: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO idps (issuer, tenant, jwks, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4)",
@@ -530,8 +568,10 @@ impl Db {
         .bind(idp.tenant.as_str())
         .bind(idp.jwks.to_json().to_string())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -554,10 +594,13 @@ impl Db {
 
     /// Removes an IdP. False when there is none.
     pub async fn remove_idp(&self, issuer: &str) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query("DELETE FROM idps WHERE issuer = $1")
             .bind(issuer)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -679,6 +722,14 @@ impl Db {
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// Marks the registry changed, inside the transaction that changes it.
+async fn bump_registry(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), DbError> {
+    sqlx::query("UPDATE registry_version SET version = version + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 const PARTNER_SELECT: &str = "SELECT client_id, tenant, issuer, jwks, origins, scopes, \

@@ -1,0 +1,152 @@
+// Browser benchmarks: the SDK's `getToken()` round trip beside penpal's, and the cold
+// start of the form, in Debian's Chromium launched exactly as the e2e suite launches it
+// (storage partitioning on), across real distinct sites:
+//   http://abc.localhost:A   the partner page (bench/pages) and its assertion endpoint
+//   http://sso.localhost:X   the real XYZ server: hub, SDK, token endpoint, API
+//   http://sso.localhost:P   the penpal child (the same site as XYZ, another port)
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { chromium } from "@playwright/test";
+import { launchOptions } from "../../tests/e2e/browser.mjs";
+import { freePort } from "../../demo/stack.mjs";
+import { mintAssertion, newPartnerKey } from "./jwt.mjs";
+import { servePages } from "./pages.mjs";
+import { OUTPUT, ROOT, knob, log, percentile } from "./util.mjs";
+import { cli, putFirstRecord, redeem, serve, xyzConfig } from "./xyz.mjs";
+
+/** What the widget shows once it has loaded (checked on every cold start). */
+const RECORD = { company: "ABC Holdings", employees: 120, plan: "team", renewal: "2027-03-01", newsletter: true };
+
+/** Registers partner abc for the page origin, gives alice a record, starts everything. */
+async function startSites(dataDir) {
+  const xyz = xyzConfig(await freePort(), dataDir);
+  const abc = `http://abc.localhost:${await freePort()}`;
+  const penpal = `http://sso.localhost:${await freePort()}`;
+  const key = newPartnerKey();
+  const jwks = join(dataDir, "abc.jwks.json");
+  await writeFile(jwks, JSON.stringify(key.jwks));
+  await cli(xyz, "partner", "add", "--client-id", "abc", "--tenant", "abc", "--issuer", abc, "--jwks", jwks, "--origin", abc);
+  await cli(xyz, "form", "set", "--tenant", "abc", join(ROOT, "demo", "forms", "abc.json"));
+  await cli(xyz, "user", "provision", "--tenant", "abc", "alice");
+  const server = await serve(xyz, join(OUTPUT, "logs", "browser-xyz.log"));
+  const mint = () => mintAssertion(key, { iss: abc, sub: "alice", aud: xyz.issuer, clientId: "abc" });
+  const sites = [
+    await servePages({ port: Number(new URL(abc).port), origin: abc, mint }),
+    await servePages({ port: Number(new URL(penpal).port), origin: penpal }),
+  ];
+  const stop = async () => {
+    for (const s of sites) s.close();
+    await server.stop();
+  };
+  try {
+    await putFirstRecord(xyz, await redeem(xyz, mint()), RECORD);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { xyz, abc, penpal, stop };
+}
+
+/** The e2e suite's hub client: the hub's RPC spoken from plain JS, no SDK. */
+const RAW_HUB_CLIENT = join(ROOT, "tests", "e2e", "raw-hub-client.js");
+
+/**
+ * `calls` round trips each through the SDK, through the hub alone (the same hub and
+ * store, asked by the e2e suite's plain-JS client: what the SDK adds is the
+ * difference) and through penpal, in alternating rounds so drift hits all alike.
+ */
+async function rpc(browser, { xyz, abc, penpal }) {
+  const calls = knob("BENCH_RPC_CALLS", 2000);
+  const rounds = 4;
+  const context = await browser.newContext();
+  try {
+    const sdk = await context.newPage();
+    await sdk.goto(`${abc}/crosspass.html?xyz=${encodeURIComponent(xyz.issuer)}`);
+    const tokenLength = await sdk.evaluate(async () => {
+      await window.coldStart;
+      return (await (await window.crosspass).getToken()).accessToken.length;
+    });
+    await sdk.addScriptTag({ path: RAW_HUB_CLIENT });
+    const hello = await sdk.evaluate(async (hub) => {
+      const answer = await window.rawHub.connect(hub, "abc");
+      const { roundTrips } = await import("/timing.js");
+      window.hubRoundTrips = (n) =>
+        roundTrips(async () => {
+          const reply = await window.rawHub.call("token.get", { scope: "form.read" });
+          if (!reply.result) throw new Error(`token.get: ${JSON.stringify(reply.error ?? reply)}`);
+        }, n);
+      return answer;
+    }, `${xyz.issuer}/hub?client_id=abc`);
+    if (!hello?.result) throw new Error(`the hub did not answer the plain client: ${JSON.stringify(hello)}`);
+    const pp = await context.newPage();
+    await pp.goto(`${abc}/penpal-parent.html?child=${encodeURIComponent(penpal)}&token-length=${tokenLength}`);
+    const runs = [
+      ["sdk", sdk, "tokenRoundTrips"],
+      ["hub", sdk, "hubRoundTrips"],
+      ["penpal", pp, "tokenRoundTrips"],
+    ];
+    const times = Object.fromEntries(runs.map(([name]) => [name, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, page, fn] of runs) {
+        await page.bringToFront();
+        times[name].push(...(await page.evaluate(([f, n]) => window[f](n), [fn, Math.ceil(calls / rounds)])));
+      }
+    }
+    const summary = (t) => ({ calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99), mean: t.reduce((a, b) => a + b, 0) / t.length });
+    return { ...Object.fromEntries(Object.entries(times).map(([k, t]) => [k, summary(t)])), tokenLength };
+  } finally {
+    await context.close();
+  }
+}
+
+export const STAGES = ["script", "defined", "wasm", "connected", "assertion", "token", "rendered"];
+
+/** `loads` cold starts, each in a fresh browser context (empty cache, empty hub storage). */
+async function cold(browser, { xyz, abc }) {
+  const loads = knob("BENCH_COLD_LOADS", 30);
+  const warmup = 2;
+  const samples = [];
+  for (let i = 0; i < warmup + loads; i++) {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${abc}/crosspass.html?xyz=${encodeURIComponent(xyz.issuer)}`);
+      const sample = await page.evaluate(() => window.coldStart);
+      if (sample.company !== RECORD.company) throw new Error(`the form shows ${JSON.stringify(sample.company)}, not the record`);
+      if (i >= warmup) samples.push(sample);
+    } finally {
+      await context.close();
+    }
+  }
+  const stages = {};
+  for (const s of STAGES) {
+    const values = samples.map((x) => x[s]).filter((v) => v !== null);
+    stages[s] = { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length };
+  }
+  return { loads: samples.length, warmup, stages };
+}
+
+/** Runs the selected browser benchmarks (`{ rpc, cold }`) against one stack. */
+export async function browserBenches(which) {
+  await mkdir(join(OUTPUT, "logs"), { recursive: true });
+  const dataDir = await mkdtemp(join(OUTPUT, "browser-"));
+  const sites = await startSites(dataDir);
+  const browser = await chromium.launch(launchOptions);
+  const version = browser.version();
+  try {
+    const results = { chromium: version };
+    if (which.rpc) {
+      log("rpc: getToken round trips, SDK and penpal");
+      results.rpc = await rpc(browser, sites);
+    }
+    if (which.cold) {
+      log("cold: fresh-context page loads");
+      results.cold = await cold(browser, sites);
+    }
+    return results;
+  } finally {
+    await browser.close();
+    await sites.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,109 @@
+// The one table `npm run bench` prints: a row per figure, with what it is measured
+// beside (an anchor or a target) and whether the target is met.
+import { STAGES } from "./browser.mjs";
+import { MICRO } from "./micro.mjs";
+
+const int = (n) => Math.round(n).toLocaleString("en-US");
+const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
+const ms = (v) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
+const verdict = (ok) => (ok ? "meets" : "MISSES");
+const size = ({ raw, gzip }) => `${kb(raw)} raw, ${kb(gzip)} gz`;
+
+const STAGE_NAMES = {
+  script: "crosspass.js loaded",
+  defined: "SDK module evaluated",
+  wasm: "SDK wasm downloaded",
+  connected: "hub ready (handshake)",
+  assertion: "partner assertion back",
+  token: "token in hand",
+  rendered: "form rendered with data",
+};
+
+function sizeRows({ hub, sdkCore, widget, sdkFull, anchors }) {
+  return [
+    ["size", "hub (wasm + glue)", size(hub), "target ≤ 40 KB gz", verdict(hub.gzip <= 40_000)],
+    ["size", "SDK core (wasm + JS)", size(sdkCore), "target ≤ 25 KB gz", verdict(sdkCore.gzip <= 25_000)],
+    ["size", "SDK widget (difference)", size(widget), "target ≤ 25 KB gz", verdict(widget.gzip <= 25_000)],
+    ["size", "SDK core + widget", size(sdkFull), "", ""],
+    ...anchors.map((a) => ["size", `${a.name} ${a.version}`, size(a), a.files[0].replace(/^node_modules\//, ""), "anchor"]),
+  ];
+}
+
+function rpcRows({ sdk, hub, penpal }) {
+  const line = (r) => `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, mean ${ms(r.mean)}`;
+  const p50 = sdk.p50 / penpal.p50;
+  const mean = sdk.mean / penpal.mean;
+  return [
+    ["rpc", `SDK getToken (${int(sdk.calls)} calls)`, line(sdk), "target p50 ≤ 1 ms", verdict(sdk.p50 <= 1)],
+    ["rpc", `hub alone, plain JS (${int(hub.calls)} calls)`, line(hub), "same hub, no SDK", ""],
+    ["rpc", `penpal call (${int(penpal.calls)} calls)`, line(penpal), "anchor", "anchor"],
+    ["rpc", "SDK ÷ penpal", `p50 ${p50.toFixed(2)}×, mean ${mean.toFixed(2)}×`, "target ≤ 1×", verdict(p50 <= 1 && mean <= 1)],
+  ];
+}
+
+function coldRows({ loads, stages }) {
+  return STAGES.map((s) => {
+    const last = s === "rendered";
+    return [
+      "cold",
+      `${STAGE_NAMES[s]}${last ? ` (${loads} loads)` : ""}`,
+      `p50 ${ms(stages[s].p50)}, p95 ${ms(stages[s].p95)}`,
+      last ? "target p50 ≤ 300 ms" : "since the script tag",
+      last ? verdict(stages[s].p50 <= 300) : "",
+    ];
+  });
+}
+
+const rate = (r) => `${int(r.rate)}/s (p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)})`;
+const trouble = (r) => (r.failed ? `, ${int(r.failed)} FAILED` : "") + (r.exhausted ? ", ran out of assertions" : "");
+
+function serverRows({ users, partners, token, api }, micro) {
+  const db = `${int(users)} users, ${int(partners)} partner${partners === 1 ? "" : "s"}`;
+  const rows = [
+    ["server", `token endpoint (${db})`, rate(token) + trouble(token), "target ≥ 5,000/s", verdict(token.rate >= 5000 && !token.failed)],
+    ["server", `API GET record (${db})`, rate(api) + trouble(api), "target ≥ 15,000/s", verdict(api.rate >= 15_000 && !api.failed)],
+  ];
+  if (micro) {
+    for (const [id, name] of MICRO) rows.push(["server", name, `${micro[id] < 1 ? micro[id].toFixed(3) : micro[id].toFixed(1)} µs`, "criterion median", ""]);
+  }
+  return rows;
+}
+
+/** Each cell's rate over that of the smallest database, measured in turns with it. */
+const ratio = (cell, kind) => cell[kind].rate / cell.baseline[kind].rate;
+
+function scalingRows(cells) {
+  const rows = cells.map((c) => [
+    "scaling",
+    `${int(c.users)} users, ${int(c.partners)} partner${c.partners === 1 ? "" : "s"}`,
+    `token ${int(c.token.rate)}/s${trouble(c.token)} (${ratio(c, "token").toFixed(2)}×), ` +
+      `API ${int(c.api.rate)}/s${trouble(c.api)} (${ratio(c, "api").toFixed(2)}×)`,
+    `× the smallest, beside it${c.seedSecs >= 1 ? `; seeded in ${c.seedSecs.toFixed(0)} s` : ""}`,
+    "",
+  ]);
+  const largest = cells.at(-1);
+  for (const [kind, name] of [["token", "token endpoint"], ["api", "API GET"]]) {
+    const worst = Math.min(...cells.map((c) => ratio(c, kind)));
+    rows.push([
+      "scaling",
+      `${name}: largest ÷ smallest`,
+      `${ratio(largest, kind).toFixed(2)} (lowest cell ${worst.toFixed(2)})`,
+      "target ≥ 0.80",
+      verdict(ratio(largest, kind) >= 0.8 && !largest[kind].failed),
+    ]);
+  }
+  return rows;
+}
+
+/** Renders every section present in `results` as one aligned table. */
+export function table(results) {
+  const rows = [["section", "measure", "value", "beside", "verdict"]];
+  if (results.size) rows.push(...sizeRows(results.size));
+  if (results.rpc) rows.push(...rpcRows(results.rpc));
+  if (results.cold) rows.push(...coldRows(results.cold));
+  if (results.server) rows.push(...serverRows(results.server, results.micro));
+  if (results.scaling) rows.push(...scalingRows(results.scaling));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(rows[0]), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+}
