@@ -57,8 +57,8 @@ done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' \) | s
 echo
 printf '%-44s %10s %10s\n' bundle raw gzip-9
 row "hub (wasm + glue)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js)
-core=(dist/sdk/crosspass_core_bg.wasm dist/sdk/crosspass_core.js dist/sdk/index.js dist/sdk/entry.js)
-form=(dist/sdk/crosspass_sdk_bg.wasm dist/sdk/crosspass_sdk.js dist/sdk/form.js dist/sdk/entry.js)
+core=(dist/sdk/crosspass_core_bg.wasm dist/sdk/crosspass_core.js dist/sdk/index.js dist/sdk/entry.js dist/sdk/frame.js)
+form=(dist/sdk/crosspass_sdk_bg.wasm dist/sdk/crosspass_sdk.js dist/sdk/form.js dist/sdk/entry.js dist/sdk/frame.js)
 row "sdk core: crosspass (wasm + js)" $(size "${core[@]}")
 row "sdk with form: crosspass/form (wasm + js)" $(size "${form[@]}")
 read -r core_raw core_gz < <(size "${core[@]}")

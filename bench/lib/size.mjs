@@ -40,8 +40,8 @@ export async function sizes() {
     join(ROOT, "dist", "hub", "crosspass_hub.js"),
     join(ROOT, "www", "hub", "hub.js"),
   ]);
-  const sdkCore = await measure(sdk("crosspass_core_bg.wasm", "crosspass_core.js", "index.js", "entry.js"));
-  const sdkFull = await measure(sdk("crosspass_sdk_bg.wasm", "crosspass_sdk.js", "form.js", "entry.js"));
+  const sdkCore = await measure(sdk("crosspass_core_bg.wasm", "crosspass_core.js", "index.js", "entry.js", "frame.js"));
+  const sdkFull = await measure(sdk("crosspass_sdk_bg.wasm", "crosspass_sdk.js", "form.js", "entry.js", "frame.js"));
   const widget = { raw: sdkFull.raw - sdkCore.raw, gzip: sdkFull.gzip - sdkCore.gzip };
   const anchors = [];
   for (const [name, file] of ANCHORS) {

@@ -34,6 +34,7 @@ test("the packed package holds its entry points, types and both wasm modules, no
     "entry.js",
     "form.d.ts",
     "form.js",
+    "frame.js",
     "index.d.ts",
     "index.js",
     "package.json",

@@ -27,8 +27,10 @@
   }
 
   const sdk = import(new URL("form.js", base).href);
-  const connection = sdk.then((m) =>
-    m.Crosspass.connect({ hubUrl, clientId, scope, getAssertion: assertionUrl ? getAssertion : undefined }),
+  // The hub frame starts loading now, beside the SDK rather than after it.
+  const frame = import(new URL("frame.js", base).href).then((m) => m.hubFrame({ hubUrl, clientId }));
+  const connection = Promise.all([sdk, frame]).then(([m, frame]) =>
+    m.Crosspass.connect({ hubUrl, clientId, scope, frame, getAssertion: assertionUrl ? getAssertion : undefined }),
   );
   sdk.then((m) => m.defineFormElement(connection));
   // For page scripts: `await window.crosspass` gives the connection.

@@ -1,5 +1,6 @@
 // Shared by the package's two entry points (`crosspass` and `crosspass/form`): loads one
 // wasm-bindgen module once, on first use, and wraps its `connect`.
+import { hubFrame } from "./frame.js";
 
 /** `load` and `Crosspass` for the module `init` loads and its `Core` class. */
 export function entry(init, Core) {
@@ -11,8 +12,16 @@ export function entry(init, Core) {
   const Crosspass = Object.freeze({
     /** Adds the hub iframe, completes the handshake and resolves with the connection. */
     async connect(options) {
-      await load();
-      return Core.connect(options);
+      // The hub page loads while this module does; the module checks and styles it.
+      // (The script tag starts the frame even earlier and hands it over as `frame`.)
+      const frame = options?.frame ?? hubFrame(options);
+      try {
+        await load();
+        return await Core.connect(frame ? { ...options, frame } : options);
+      } catch (error) {
+        frame?.remove();
+        throw error;
+      }
     },
   });
   return { load, Crosspass };

@@ -58,6 +58,8 @@ pub struct ConnectOptions {
     pub timeout_ms: i32,
     /// Scopes `getToken()` and `fetch()` ask for when none are named.
     pub scope: ScopeSet,
+    /// The hub frame the package's JS entry started loading early (`frame`, internal).
+    pub frame: Option<web_sys::HtmlIFrameElement>,
 }
 
 impl ConnectOptions {
@@ -98,6 +100,7 @@ impl ConnectOptions {
             get_assertion,
             timeout_ms,
             scope: scope_option(options)?.unwrap_or_default(),
+            frame: get(options, "frame").dyn_into().ok(),
         })
     }
 }
@@ -139,7 +142,7 @@ impl Client {
         let for_events = listeners.clone();
         let on_event = move |e: SessionChanged| emit(&for_events, e.signed_in);
         let conn = if in_frame {
-            Connection::open(&target, options.timeout_ms, on_event).await?
+            Connection::open(&target, options.timeout_ms, options.frame, on_event).await?
         } else {
             Connection::open_in(None, &target, options.timeout_ms, on_event).await?
         };

@@ -21,7 +21,16 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlIFrameElement, MessageChannel, MessageEvent, MessagePort};
 
 /// Pause between handshake attempts while the hub page loads.
+/// Pause between handshake attempts once the hub has been slow for a while.
 const HELLO_RETRY_MS: i32 = 200;
+/// Pause before the first retry; later ones double it up to [`HELLO_FAST_RETRY_MS`]:
+/// the hub is usually a few tens of milliseconds from listening when its frame fires
+/// `load`, and each attempt it misses costs the page that long.
+const HELLO_FIRST_RETRY_MS: i32 = 5;
+/// Longest pause of the first [`HELLO_FAST_ATTEMPTS`] attempts.
+const HELLO_FAST_RETRY_MS: i32 = 25;
+/// Attempts (about a second's worth) before the pause grows to [`HELLO_RETRY_MS`].
+const HELLO_FAST_ATTEMPTS: u32 = 40;
 
 type Outcome = Result<Value, RpcError>;
 
@@ -98,39 +107,55 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Adds the hub iframe and completes the handshake within `timeout_ms`.
-    /// `on_event` receives every `session.changed`.
+    /// `on_event` receives every `session.changed`. `early` is a frame the package's JS
+    /// entry already started loading (hidden) while this module loaded: it is adopted,
+    /// and pointed at the hub page should it show anything else.
     pub async fn open(
         target: &HubTarget,
         timeout_ms: i32,
+        early: Option<HtmlIFrameElement>,
         on_event: impl Fn(SessionChanged) + 'static,
     ) -> Result<Self, SdkError> {
         let document = web_sys::window()
             .and_then(|w| w.document())
             .ok_or_else(|| SdkError::InvalidArgument("no document".into()))?;
-        let iframe: HtmlIFrameElement = document
-            .create_element("iframe")
-            .map_err(|_| SdkError::InvalidArgument("cannot create the hub frame".into()))?
-            .unchecked_into();
+        let adopted = early.is_some();
+        let iframe: HtmlIFrameElement = match early {
+            Some(frame) => frame,
+            None => document
+                .create_element("iframe")
+                .map_err(|_| SdkError::InvalidArgument("cannot create the hub frame".into()))?
+                .unchecked_into(),
+        };
         let _ = iframe.set_attribute("allow", "storage-access");
         let _ = iframe.set_attribute("title", "XYZ session");
         let _ = iframe.set_attribute("aria-hidden", "true");
         let _ = iframe.set_attribute("tabindex", "-1");
         let _ = iframe.set_attribute("data-crosspass-hub", "");
         set_visible(&iframe, false);
+        let _ = iframe.remove_attribute("hidden");
         let loaded: Slot<()> = Slot::new();
         let on_load = {
             let loaded = loaded.clone();
             Closure::<dyn FnMut()>::new(move || loaded.fill(()))
         };
-        iframe.set_onload(Some(on_load.as_ref().unchecked_ref()));
-        iframe.set_src(&target.frame_url);
-        let parent = document
-            .body()
-            .map(web_sys::Element::from)
-            .or_else(|| document.document_element())
-            .ok_or_else(|| SdkError::InvalidArgument("no document body".into()))?;
-        let _ = parent.append_child(&iframe);
-        let result = match handshake(Some(&iframe), Some(loaded), target, timeout_ms).await {
+        // An adopted frame may have loaded already: its handshake just retries until
+        // the hub answers, rather than wait for a `load` that has passed.
+        let wait_for_load = !adopted || iframe.src() != target.frame_url;
+        if wait_for_load {
+            iframe.set_onload(Some(on_load.as_ref().unchecked_ref()));
+            iframe.set_src(&target.frame_url);
+        }
+        if !iframe.is_connected() {
+            let parent = document
+                .body()
+                .map(web_sys::Element::from)
+                .or_else(|| document.document_element())
+                .ok_or_else(|| SdkError::InvalidArgument("no document body".into()))?;
+            let _ = parent.append_child(&iframe);
+        }
+        let loaded = wait_for_load.then_some(loaded);
+        let result = match handshake(Some(&iframe), loaded, target, timeout_ms).await {
             Ok(port) => Ok(Self::on_port(
                 Some(iframe.clone()),
                 port,
@@ -325,7 +350,9 @@ fn set_visible(iframe: &HtmlIFrameElement, visible: bool) {
     }
 }
 
-/// Posts `hello` with a fresh port every [`HELLO_RETRY_MS`] until one is answered:
+/// Posts `hello` with a fresh port, again after [`HELLO_FIRST_RETRY_MS`] and then after
+/// pauses doubling up to [`HELLO_FAST_RETRY_MS`] (later [`HELLO_RETRY_MS`]), until one
+/// is answered:
 /// messages posted before the hub page has loaded (or before its module listens) are
 /// dropped by the browser, so there is no race with the iframe's load.
 async fn handshake(
@@ -356,6 +383,7 @@ async fn handshake(
         }
     }
     let mut n = 0u32;
+    let mut pause = HELLO_FIRST_RETRY_MS;
     let outcome = loop {
         n = n.wrapping_add(1);
         if let Some(attempt) = post_hello(iframe, target, n, &answered) {
@@ -363,7 +391,12 @@ async fn handshake(
         }
         let tick: Slot<()> = Slot::new();
         let t = tick.clone();
-        let tick_timer = js::after(HELLO_RETRY_MS, move || t.fill(()));
+        let tick_timer = js::after(pause, move || t.fill(()));
+        pause = if n < HELLO_FAST_ATTEMPTS {
+            pause.saturating_mul(2).min(HELLO_FAST_RETRY_MS)
+        } else {
+            HELLO_RETRY_MS
+        };
         // Wake on whichever comes first: an answer, the deadline or the next retry.
         let done = Race {
             a: answered.clone(),

@@ -523,13 +523,19 @@ impl Form {
 
     async fn load(self: &Rc<Self>) {
         self.set_state(State::Loading, "Loading…");
-        let schema = match self.get_json(&self.schema_path).await {
+        // Both at once: each waits on the same token (one sign-in for the two).
+        let (schema, record) = futures_util::future::join(
+            self.get_json(&self.schema_path),
+            self.get_json(&self.record_path),
+        )
+        .await;
+        let schema = match schema {
             Ok((200..=299, body, _)) => body,
             Ok((401, ..)) => return self.set_state(State::SignedOut, "Sign in to see this form."),
             Ok((status, ..)) => return self.load_failed(status),
             Err(e) => return self.fail(&e),
         };
-        let (record, etag) = match self.get_json(&self.record_path).await {
+        let (record, etag) = match record {
             Ok((200..=299, body, etag)) => match schema::record_of(&body) {
                 Some(record) => (record, etag),
                 None => return self.load_failed(200),
