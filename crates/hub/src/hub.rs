@@ -61,6 +61,7 @@ pub struct Hub {
     channel: RefCell<Option<Channel>>,
     consent: RefCell<Consent>,
     signed_in: Cell<bool>,
+    decoded: RefCell<token::Decoded>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -85,6 +86,7 @@ impl Hub {
             ports: RefCell::new(Vec::new()),
             channel: RefCell::new(None),
             consent: RefCell::new(Consent::default()),
+            decoded: RefCell::new(token::Decoded::default()),
         });
         hub.open_channel();
         hub.listen()?;
@@ -238,7 +240,10 @@ impl Hub {
         session
             .candidates(&self.config.client_id, scope, now)
             .into_iter()
-            .find_map(|t| token::check_access_token(&self.config, &t.access_token, scope, now).ok())
+            .find_map(|t| {
+                let claims = self.decoded.borrow_mut().claims(&t.access_token).ok()?;
+                token::check_claims(&self.config, &t.access_token, &claims, scope, now).ok()
+            })
             .map(grant)
             .ok_or(HubError::LoginRequired)
     }

@@ -202,6 +202,9 @@ pub struct TokenStore {
     backend: Backend,
     rung: StorageRung,
     key: String,
+    /// The last text read and what it parsed to: storage is read on every call (other
+    /// tabs write it too), but parsed again only when it changed.
+    parsed: std::cell::RefCell<Option<(String, Session)>>,
 }
 
 impl TokenStore {
@@ -211,6 +214,7 @@ impl TokenStore {
             backend,
             rung,
             key: storage_key(tenant),
+            parsed: Default::default(),
         }
     }
 
@@ -226,9 +230,17 @@ impl TokenStore {
 
     /// The stored session (empty when none or unreadable).
     pub fn load(&self) -> Session {
-        match self.backend.read(&self.key) {
-            Ok(Some(text)) => Session::read(&text),
-            _ => Session::default(),
+        let Ok(Some(text)) = self.backend.read(&self.key) else {
+            return Session::default();
+        };
+        let mut parsed = self.parsed.borrow_mut();
+        match parsed.as_ref() {
+            Some((seen, session)) if *seen == text => session.clone(),
+            _ => {
+                let session = Session::read(&text);
+                *parsed = Some((text, session.clone()));
+                session
+            }
         }
     }
 

@@ -8,6 +8,7 @@ use crate::store::{StoredToken, MIN_REMAINING_SECS};
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, ACCESS_TOKEN_TYP};
 use crosspass_protocol::json::{self, Json, Members};
 use crosspass_protocol::{jose, AccessToken, Assertion, ScopeSet};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -16,23 +17,31 @@ pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 /// Largest token endpoint response read.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
-/// Checks `token` is an access token of this hub's issuer, audience, client and
-/// tenant, carrying `required`, with at least [`MIN_REMAINING_SECS`] to live; returns
-/// what to store.
-pub fn check_access_token(
-    config: &HubConfig,
-    token: &AccessToken,
-    required: &ScopeSet,
-    now: i64,
-) -> Result<StoredToken, HubError> {
+/// Reads an access token's claims (not its signature: only XYZ's server can check that),
+/// refusing anything whose `typ` is not `at+jwt`.
+pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenClaims, HubError> {
     let parts = jose::split(token.expose_secret())?;
     let header = jose::segment_value(parts.header)?;
     let typ = header.get("typ").and_then(json::Value::as_str);
     if !jose::typ_matches(typ, ACCESS_TOKEN_TYP) {
         return Err(HubError::NotAnAccessToken);
     }
-    let claims = AccessTokenClaims::from_value(&jose::segment_value(parts.payload)?)
-        .map_err(|e| jose::JoseError::Json(e.to_string()))?;
+    Ok(
+        AccessTokenClaims::from_value(&jose::segment_value(parts.payload)?)
+            .map_err(|e| jose::JoseError::Json(e.to_string()))?,
+    )
+}
+
+/// Checks `claims` (of `token`) are those of an access token of this hub's issuer,
+/// audience, client and tenant, carrying `required`, with at least
+/// [`MIN_REMAINING_SECS`] to live; returns what to store.
+pub fn check_claims(
+    config: &HubConfig,
+    token: &AccessToken,
+    claims: &AccessTokenClaims,
+    required: &ScopeSet,
+    now: i64,
+) -> Result<StoredToken, HubError> {
     claims.check(
         &AccessTokenExpectations {
             issuer: &config.issuer,
@@ -50,10 +59,41 @@ pub fn check_access_token(
     }
     Ok(StoredToken {
         access_token: token.clone(),
-        scope: claims.scope,
+        scope: claims.scope.clone(),
         expires_at: claims.exp,
-        client_id: claims.client_id,
+        client_id: claims.client_id.clone(),
     })
+}
+
+/// [`decode_access_token`], then [`check_claims`].
+pub fn check_access_token(
+    config: &HubConfig,
+    token: &AccessToken,
+    required: &ScopeSet,
+    now: i64,
+) -> Result<StoredToken, HubError> {
+    check_claims(config, token, &decode_access_token(token)?, required, now)
+}
+
+/// Claims of the tokens the hub has decoded, by token text: `token.get` checks a
+/// stored token's claims on every call, but decodes each token once.
+#[derive(Debug, Default)]
+pub struct Decoded(Vec<(AccessToken, Rc<AccessTokenClaims>)>);
+
+impl Decoded {
+    /// The claims of `token`, decoded now or remembered.
+    pub fn claims(&mut self, token: &AccessToken) -> Result<Rc<AccessTokenClaims>, HubError> {
+        if let Some((_, c)) = self.0.iter().find(|(t, _)| t == token) {
+            return Ok(c.clone());
+        }
+        let claims = Rc::new(decode_access_token(token)?);
+        // A session holds at most MAX_TOKENS; older entries belong to replaced tokens.
+        if self.0.len() >= crate::store::MAX_TOKENS {
+            self.0.remove(0);
+        }
+        self.0.push((token.clone(), claims.clone()));
+        Ok(claims)
+    }
 }
 
 /// `application/x-www-form-urlencoded` serialisation (URL standard §5.2).
