@@ -169,7 +169,8 @@ impl FromRequestParts<AppState> for Authed {
                 .validate_access_token(&token, &expect, now())
         };
         let mut result = check();
-        if result == Err(JwtError::UnknownKey) && state.keys.reload_if_stale(&state.db).await? {
+        if result == Err(JwtError::UnknownKey) {
+            state.keys.reload_for_unknown_kid(&state.db).await?;
             result = check();
         }
         let claims = result.map_err(|e| ApiError::InvalidToken(e.to_string().into()))?;

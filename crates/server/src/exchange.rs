@@ -102,8 +102,8 @@ pub async fn token_exchange(state: &AppState, req: TokenRequest) -> Result<Respo
         )
     };
     let mut checked = check();
-    if matches!(checked, Err(JwtError::UnknownKey)) && state.keys.reload_if_stale(&state.db).await?
-    {
+    if matches!(checked, Err(JwtError::UnknownKey)) {
+        state.keys.reload_for_unknown_kid(&state.db).await?;
         checked = check();
     }
     let (claims, audience) = checked.map_err(ApiError::subject)?;

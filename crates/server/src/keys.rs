@@ -10,6 +10,7 @@ use crosspass_protocol::jws::{Jwks, SigningKey};
 use crosspass_protocol::AccessToken;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 /// Access tokens remembered as correctly signed by one key set.
 const MAX_VERIFIED: usize = 16_384;
@@ -63,11 +64,17 @@ impl KeySet {
     }
 }
 
+/// Least time between two rereads forced by unknown `kid`s: a flood of made-up `kid`s
+/// costs the database a few reads a second, however many requests carry them.
+const FORCED_REREAD_GAP: Duration = Duration::from_millis(250);
+
 /// Shared, reloadable key set.
 #[derive(Clone, Debug)]
 pub struct KeyStore {
     inner: Arc<RwLock<Arc<KeySet>>>,
-    last_reload: Arc<std::sync::atomic::AtomicI64>,
+    /// When the latest reread began. Rereads take the lock, so they run one at a time
+    /// and a caller can tell whether one began after it asked.
+    last_read: Arc<tokio::sync::Mutex<Instant>>,
 }
 
 fn new_key() -> Result<SigningKey, DbError> {
@@ -109,10 +116,11 @@ pub async fn rotate(db: &Db, clock_skew_secs: i64) -> Result<SigningKey, DbError
 impl KeyStore {
     /// Loads the keys, creating the first one if there is none.
     pub async fn load(db: &Db) -> Result<Self, DbError> {
+        let began = Instant::now();
         let set = load_set(db).await?;
         Ok(Self {
             inner: Arc::new(RwLock::new(Arc::new(set))),
-            last_reload: Arc::new(std::sync::atomic::AtomicI64::new(now())),
+            last_read: Arc::new(tokio::sync::Mutex::new(began)),
         })
     }
 
@@ -126,26 +134,34 @@ impl KeyStore {
 
     /// Rereads the keys from the database.
     pub async fn reload(&self, db: &Db) -> Result<(), DbError> {
+        let mut last = self.last_read.lock().await;
+        self.read(db, &mut last).await
+    }
+
+    /// Rereads the keys because a token named a `kid` this replica does not know:
+    /// another replica may have just rotated a key in. Returns once a reread that
+    /// began after the call has finished; callers at the same moment share one, and
+    /// forced rereads are at least [`FORCED_REREAD_GAP`] apart (later callers wait).
+    pub async fn reload_for_unknown_kid(&self, db: &Db) -> Result<(), DbError> {
+        let asked = Instant::now();
+        let mut last = self.last_read.lock().await;
+        if *last > asked {
+            return Ok(());
+        }
+        tokio::time::sleep((*last + FORCED_REREAD_GAP).saturating_duration_since(Instant::now()))
+            .await;
+        self.read(db, &mut last).await
+    }
+
+    async fn read(&self, db: &Db, last: &mut Instant) -> Result<(), DbError> {
+        *last = Instant::now();
         let set = load_set(db).await?;
-        self.last_reload
-            .store(now(), std::sync::atomic::Ordering::Relaxed);
         let mut current = self.inner.write().unwrap_or_else(|p| p.into_inner());
         // An unchanged set keeps its memo of verified tokens.
         if current.public != set.public || current.current.kid() != set.current.kid() {
             *current = Arc::new(set);
         }
         Ok(())
-    }
-
-    /// Reloads at most once a second: a token signed by a key another replica just
-    /// rotated in should not fail here, and unknown `kid`s must not hammer the database.
-    pub async fn reload_if_stale(&self, db: &Db) -> Result<bool, DbError> {
-        let last = self.last_reload.load(std::sync::atomic::Ordering::Relaxed);
-        if now() <= last {
-            return Ok(false);
-        }
-        self.reload(db).await?;
-        Ok(true)
     }
 }
 
