@@ -38,6 +38,7 @@ bind crosspass_sdk dist/sdk crosspass_core
 # the glue; dist/sdk is the npm package.
 cp -R crates/sdk/js/. dist/sdk/
 rm -f dist/sdk/*.d.ts.map dist/sdk/crosspass_*.d.ts dist/sdk/crosspass_*_bg.wasm.d.ts
+node scripts/minify.mjs dist/hub/*.js dist/sdk/*.js
 
 step "sizes (bytes)"
 # size FILE... -> "raw gzip" of the files together (each gzipped on its own, as served)
