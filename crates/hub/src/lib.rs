@@ -45,8 +45,3 @@ pub async fn start() -> Result<(), JsValue> {
 pub fn start_popup() -> Result<(), JsValue> {
     popup::start(read_config()?)
 }
-
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

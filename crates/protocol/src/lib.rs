@@ -26,3 +26,10 @@ pub use ids::{ClientId, DownstreamId, IdError, TenantId};
 pub use origin::{Origin, OriginAllowlist, OriginError, OriginPattern};
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use secret::{AccessToken, Assertion};
+
+/// The browser bundles' allocator: first fit over an address-ordered free list that
+/// merges neighbours, which suits their few small, short-lived allocations.
+#[cfg(all(target_arch = "wasm32", feature = "wasm-allocator"))]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

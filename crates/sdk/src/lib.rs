@@ -152,8 +152,3 @@ pub fn error_codes() -> js_sys::Array {
         .map(|c| JsValue::from_str(c.as_str()))
         .collect()
 }
-
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
