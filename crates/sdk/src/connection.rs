@@ -264,11 +264,11 @@ impl Connection {
         });
         if self.port.post_message(&text.into()).is_err() {
             self.pending.borrow_mut().remove(id.as_str());
-            js::cancel(timer);
+            drop(timer);
             return Err(SdkError::Protocol("the hub port is closed".into()));
         }
         let outcome = slot.await;
-        js::cancel(timer);
+        drop(timer);
         let raw = outcome.map_err(|e| match e.code {
             ErrorCode::Timeout => SdkError::Timeout(e.message),
             ErrorCode::Destroyed => SdkError::Destroyed,
@@ -378,7 +378,7 @@ async fn handshake(
         })
         .await
         {
-            js::cancel(timer);
+            drop(timer);
             return result;
         }
     }
@@ -403,12 +403,12 @@ async fn handshake(
             b: tick,
         }
         .await;
-        js::cancel(tick_timer);
+        drop(tick_timer);
         if let Some(result) = done {
             break result;
         }
     };
-    js::cancel(timer);
+    drop(timer);
     let winner = outcome.as_ref().ok().cloned();
     for (port, _listener) in attempts {
         let keep = winner

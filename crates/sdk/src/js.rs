@@ -29,18 +29,36 @@ pub async fn sleep(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Runs `f` after `ms`; returns the timer id for [`cancel`].
-pub fn after(ms: i32, f: impl FnOnce() + 'static) -> Option<i32> {
-    let callback = Closure::once_into_js(f);
-    web_sys::window()?
-        .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms)
-        .ok()
+/// A pending `setTimeout`. Dropping it cancels the timer and frees the callback with
+/// everything it holds (a callback that never ran would otherwise stay in memory).
+#[derive(Debug)]
+#[must_use = "dropping the timer cancels it"]
+pub struct Timer {
+    id: Option<i32>,
+    _callback: Closure<dyn FnMut()>,
 }
 
-/// Cancels a timer from [`after`].
-pub fn cancel(timer: Option<i32>) {
-    if let (Some(id), Some(window)) = (timer, web_sys::window()) {
-        window.clear_timeout_with_handle(id);
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let (Some(id), Some(window)) = (self.id, web_sys::window()) {
+            window.clear_timeout_with_handle(id);
+        }
+    }
+}
+
+/// Runs `f` after `ms`, unless the returned [`Timer`] is dropped first.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) -> Timer {
+    let callback = Closure::once(f);
+    let id = web_sys::window().and_then(|w| {
+        w.set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.as_ref().unchecked_ref(),
+            ms,
+        )
+        .ok()
+    });
+    Timer {
+        id,
+        _callback: callback,
     }
 }
 

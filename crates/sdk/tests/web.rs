@@ -276,3 +276,27 @@ where
     .await;
     (ra.unwrap(), rb.unwrap(), rc.unwrap())
 }
+
+/// A timer runs its callback when left alone; dropped, it never runs and what the
+/// callback held is freed at once. Every RPC call's deadline is such a timer, dropped
+/// when the answer comes, so answered calls leave nothing behind.
+#[wasm_bindgen_test]
+async fn timers_run_unless_dropped_and_free_what_they_hold() {
+    use crosspass_sdk::js;
+    use std::cell::Cell;
+    let ran = Rc::new(Cell::new(0));
+    let (a, b) = (ran.clone(), ran.clone());
+    let kept = js::after(0, move || a.set(a.get() + 1));
+    let cancelled = js::after(0, move || b.set(b.get() + 10));
+    assert_eq!(Rc::strong_count(&ran), 3);
+    drop(cancelled);
+    assert_eq!(
+        Rc::strong_count(&ran),
+        2,
+        "a dropped timer frees its callback"
+    );
+    js::sleep(20).await;
+    assert_eq!(ran.get(), 1, "the kept timer ran, the dropped one did not");
+    drop(kept);
+    assert_eq!(Rc::strong_count(&ran), 1);
+}
