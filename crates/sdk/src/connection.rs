@@ -11,7 +11,8 @@ use crate::error::SdkError;
 use crate::js::{self, Slot};
 use crosspass_protocol::json::{Json, Value};
 use crosspass_protocol::rpc::{
-    Call, HelloParams, HubMessage, Ready, Request, RequestId, SessionChanged, PROTOCOL_VERSION,
+    Call, HelloParams, HubMessage, Method, Ready, Request, RequestId, SessionChanged,
+    PROTOCOL_VERSION,
 };
 use crosspass_protocol::{ClientId, ErrorCode, Origin, RpcError};
 use std::cell::{Cell, RefCell};
@@ -34,24 +35,74 @@ const HELLO_FAST_ATTEMPTS: u32 = 40;
 
 type Outcome = Result<Value, RpcError>;
 
-/// Calls awaiting their answer, by request id. A handful at a time: a list is enough.
+/// A call awaiting its answer.
+struct Waiting {
+    id: String,
+    slot: Slot<Outcome>,
+    /// When it times out, in `Date.now()` milliseconds.
+    deadline: f64,
+    method: Method,
+}
+
+/// Calls awaiting their answer (a handful at a time: a list is enough) and the one
+/// timer that expires them. A call costs no timer of its own: the timer is set for the
+/// earliest deadline and moved only when a call with an earlier one comes.
 #[derive(Default)]
-struct Pending(Vec<(String, Slot<Outcome>)>);
+struct Pending {
+    calls: Vec<Waiting>,
+    /// The set timer's id and when it fires.
+    armed: Option<(i32, f64)>,
+    /// The connection's sweep callback, which the timer runs.
+    sweep: Option<js_sys::Function>,
+}
 
 impl Pending {
-    fn insert(&mut self, id: String, slot: Slot<Outcome>) {
-        self.0.push((id, slot));
-    }
-
     fn remove(&mut self, id: &str) -> Option<Slot<Outcome>> {
-        let at = self.0.iter().position(|(k, _)| k == id)?;
-        Some(self.0.swap_remove(at).1)
+        let at = self.calls.iter().position(|w| w.id == id)?;
+        Some(self.calls.swap_remove(at).slot)
     }
 
+    /// Every waiting call's slot; the timer is cleared.
     fn drain(&mut self) -> Vec<Slot<Outcome>> {
-        self.0.drain(..).map(|(_, s)| s).collect()
+        self.disarm();
+        self.calls.drain(..).map(|w| w.slot).collect()
+    }
+
+    /// Takes the calls whose deadline has passed.
+    fn overdue(&mut self, now: f64) -> Vec<Waiting> {
+        let (late, waiting) = std::mem::take(&mut self.calls)
+            .into_iter()
+            .partition(|w| w.deadline <= now);
+        self.calls = waiting;
+        late
+    }
+
+    /// Sets the timer for the earliest deadline, unless it already fires by then.
+    fn arm(&mut self, now: f64) {
+        let Some(next) = self.calls.iter().map(|w| w.deadline).reduce(f64::min) else {
+            return;
+        };
+        if matches!(self.armed, Some((_, at)) if at <= next) {
+            return;
+        }
+        self.disarm();
+        let (Some(window), Some(sweep)) = (web_sys::window(), &self.sweep) else {
+            return;
+        };
+        // Whole milliseconds, rounded up so the timer never fires before the deadline.
+        let ms = (next - now).max(0.0).ceil() as i32;
+        if let Ok(id) = window.set_timeout_with_callback_and_timeout_and_arguments_0(sweep, ms) {
+            self.armed = Some((id, next));
+        }
+    }
+
+    fn disarm(&mut self) {
+        if let (Some((id, _)), Some(window)) = (self.armed.take(), web_sys::window()) {
+            window.clear_timeout_with_handle(id);
+        }
     }
 }
+
 type Listener = Closure<dyn FnMut(MessageEvent)>;
 
 /// Where the hub is and who we are.
@@ -95,6 +146,7 @@ pub struct Connection {
     next_id: Cell<u64>,
     destroyed: Cell<bool>,
     _on_message: Listener,
+    _sweep: Closure<dyn FnMut()>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -215,6 +267,29 @@ impl Connection {
             }
         });
         port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // Weak: the table holds this callback's JS function, not the other way round.
+        let weak = Rc::downgrade(&pending);
+        let sweep = Closure::<dyn FnMut()>::new(move || {
+            let Some(table) = weak.upgrade() else {
+                return;
+            };
+            let now = js_sys::Date::now();
+            let late = {
+                let mut table = table.borrow_mut();
+                table.armed = None;
+                let late = table.overdue(now);
+                table.arm(now);
+                late
+            };
+            for call in late {
+                call.slot.fill(Err(RpcError::new(
+                    ErrorCode::Timeout,
+                    format!("the hub did not answer {} in time", call.method),
+                )));
+            }
+        });
+        pending.borrow_mut().sweep =
+            Some(sweep.as_ref().unchecked_ref::<js_sys::Function>().clone());
         Self {
             iframe,
             port,
@@ -223,6 +298,7 @@ impl Connection {
             next_id: Cell::new(1),
             destroyed: Cell::new(false),
             _on_message: on_message,
+            _sweep: sweep,
         }
     }
 
@@ -251,24 +327,22 @@ impl Connection {
         }
         .encode();
         let slot = Slot::new();
-        self.pending
-            .borrow_mut()
-            .insert(id.as_str().to_owned(), slot.clone());
-        let (table, key, expired) = (self.pending.clone(), id.as_str().to_owned(), slot.clone());
-        let timer = js::after(timeout_ms, move || {
-            table.borrow_mut().remove(&key);
-            expired.fill(Err(RpcError::new(
-                ErrorCode::Timeout,
-                format!("the hub did not answer {method} in time"),
-            )));
-        });
+        let now = js_sys::Date::now();
+        {
+            let mut table = self.pending.borrow_mut();
+            table.calls.push(Waiting {
+                id: id.as_str().to_owned(),
+                slot: slot.clone(),
+                deadline: now + f64::from(timeout_ms),
+                method,
+            });
+            table.arm(now);
+        }
         if self.port.post_message(&text.into()).is_err() {
             self.pending.borrow_mut().remove(id.as_str());
-            drop(timer);
             return Err(SdkError::Protocol("the hub port is closed".into()));
         }
         let outcome = slot.await;
-        drop(timer);
         let raw = outcome.map_err(|e| match e.code {
             ErrorCode::Timeout => SdkError::Timeout(e.message),
             ErrorCode::Destroyed => SdkError::Destroyed,

@@ -300,3 +300,99 @@ async fn timers_run_unless_dropped_and_free_what_they_hold() {
     drop(kept);
     assert_eq!(Rc::strong_count(&ran), 1);
 }
+
+/// A hub that completes the handshake and then never answers: every call times out on
+/// its own deadline, the shorter first, each naming its method, and a later call still
+/// gets its full time.
+#[wasm_bindgen_test]
+async fn calls_time_out_on_their_own_deadlines() {
+    use crosspass_protocol::rpc::{Call, Method, Ready, Request, Response, StorageStatus};
+    use crosspass_sdk::connection::{Connection, HubTarget};
+    use crosspass_sdk::js;
+    use web_sys::MessageEvent;
+
+    // Answers `hello` with `ready` on the transferred port, and nothing else ever.
+    let silent = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
+        let (Some(text), Some(port)) = (
+            e.data().as_string(),
+            e.ports().get(0).dyn_into::<web_sys::MessagePort>().ok(),
+        ) else {
+            return;
+        };
+        let Ok(Request {
+            id,
+            call: Call::Hello(_),
+        }) = Request::decode(&text)
+        else {
+            return;
+        };
+        let ready = Ready {
+            protocol: crosspass_protocol::rpc::PROTOCOL_VERSION,
+            hub_version: "silent".into(),
+            methods: vec![Method::TokenGet, Method::StorageStatus],
+            storage: StorageStatus {
+                rung: StorageRung::Memory,
+                can_request: false,
+            },
+        };
+        port.post_message(&Response::ok(id, &ready).encode().into())
+            .unwrap();
+    });
+    let window = web_sys::window().unwrap();
+    window
+        .add_event_listener_with_callback("message", silent.as_ref().unchecked_ref())
+        .unwrap();
+    let target = HubTarget::new(&format!("{}/hub", origin()), "silent".parse().unwrap()).unwrap();
+    let conn = Rc::new(
+        Connection::open_in(None, &target, 2_000, |_| {})
+            .await
+            .unwrap(),
+    );
+
+    let started = js_sys::Date::now();
+    let (long, short) = (conn.clone(), conn.clone());
+    let long = async move {
+        long.call_with_timeout::<StorageStatus>(Call::StorageStatus, 400)
+            .await
+    };
+    let short = async move {
+        let r = short
+            .call_with_timeout::<StorageStatus>(
+                Call::TokenGet(crosspass_protocol::rpc::TokenGetParams {
+                    scope: ScopeSet::parse("form.read").unwrap(),
+                }),
+                100,
+            )
+            .await;
+        (r, js_sys::Date::now() - started)
+    };
+    let (long, (short, short_ms)) = futures_util::future::join(long, short).await;
+    let long_ms = js_sys::Date::now() - started;
+    match short {
+        Err(SdkError::Timeout(m)) => assert!(m.contains("token.get"), "{m}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    match long {
+        Err(SdkError::Timeout(m)) => assert!(m.contains("storage.status"), "{m}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(
+        (100.0..400.0).contains(&short_ms),
+        "short call ended after {short_ms} ms"
+    );
+    assert!(long_ms >= 400.0, "long call ended after {long_ms} ms");
+
+    // The timer was set for the earliest deadline; a call made now still gets all of its own.
+    js::sleep(50).await;
+    let again = js_sys::Date::now();
+    assert!(matches!(
+        conn.call_with_timeout::<StorageStatus>(Call::StorageStatus, 150)
+            .await,
+        Err(SdkError::Timeout(_))
+    ));
+    assert!(js_sys::Date::now() - again >= 150.0);
+    conn.close();
+    window
+        .remove_event_listener_with_callback("message", silent.as_ref().unchecked_ref())
+        .unwrap();
+}
