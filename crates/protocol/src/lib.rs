@@ -3,7 +3,8 @@
 //!
 //! This crate has no I/O and no browser bindings, so it builds for native targets and
 //! for `wasm32-unknown-unknown` alike. Cryptography sits behind the `jws` feature so
-//! that browser bundles, which never verify signatures, do not carry it.
+//! that browser bundles, which never verify signatures, do not carry it. The
+//! `wasm-allocator` feature gives the hub and the SDK one global allocator between them.
 #![deny(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 

@@ -199,11 +199,18 @@ impl Db {
 
     /// Removes a partner. False when there is no such partner.
     pub async fn remove_partner(&self, client_id: &ClientId) -> Result<bool, DbError> {
+        self.remove_registry_row(
+            "DELETE FROM partners WHERE client_id = $1",
+            client_id.as_str(),
+        )
+        .await
+    }
+
+    /// Runs `delete` (one registry row, keyed by `$1` = `key`) and bumps the registry's
+    /// change counter in the same transaction. False when there was no such row.
+    async fn remove_registry_row(&self, delete: &'static str, key: &str) -> Result<bool, DbError> {
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("DELETE FROM partners WHERE client_id = $1")
-            .bind(client_id.as_str())
-            .execute(&mut *tx)
-            .await?;
+        let r = sqlx::query(delete).bind(key).execute(&mut *tx).await?;
         bump_registry(&mut tx).await?;
         tx.commit().await?;
         Ok(r.rows_affected() == 1)
@@ -498,14 +505,8 @@ impl Db {
     /// Removes a downstream (and, by cascade, every link to it). False when there is
     /// none.
     pub async fn remove_downstream(&self, id: &DownstreamId) -> Result<bool, DbError> {
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("DELETE FROM downstreams WHERE id = $1")
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        bump_registry(&mut tx).await?;
-        tx.commit().await?;
-        Ok(r.rows_affected() == 1)
+        self.remove_registry_row("DELETE FROM downstreams WHERE id = $1", id.as_str())
+            .await
     }
 
     /// Inserts a service; a duplicate client id is a unique violation.
@@ -547,14 +548,11 @@ impl Db {
 
     /// Removes a service. False when there is none.
     pub async fn remove_service(&self, client_id: &ClientId) -> Result<bool, DbError> {
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("DELETE FROM services WHERE client_id = $1")
-            .bind(client_id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        bump_registry(&mut tx).await?;
-        tx.commit().await?;
-        Ok(r.rows_affected() == 1)
+        self.remove_registry_row(
+            "DELETE FROM services WHERE client_id = $1",
+            client_id.as_str(),
+        )
+        .await
     }
 
     /// Inserts an IdP; a duplicate issuer is a unique violation.
@@ -594,14 +592,8 @@ impl Db {
 
     /// Removes an IdP. False when there is none.
     pub async fn remove_idp(&self, issuer: &str) -> Result<bool, DbError> {
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("DELETE FROM idps WHERE issuer = $1")
-            .bind(issuer)
-            .execute(&mut *tx)
-            .await?;
-        bump_registry(&mut tx).await?;
-        tx.commit().await?;
-        Ok(r.rows_affected() == 1)
+        self.remove_registry_row("DELETE FROM idps WHERE issuer = $1", issuer)
+            .await
     }
 
     // --- account links ------------------------------------------------------------
