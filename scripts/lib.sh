@@ -25,3 +25,8 @@ pg_bin() {
   fi
   compgen -G "/usr/lib/postgresql/*/bin/postgres" | sort -V | tail -1 | xargs -r dirname
 }
+
+# True when the active toolchain has the standard library's source (for -Zbuild-std).
+has_rust_src() {
+  rustup component list --installed 2>/dev/null | grep -q '^rust-src'
+}

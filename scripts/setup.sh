@@ -12,6 +12,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 note "rust target wasm32-unknown-unknown: ok"
 
+# The standard library's source: the release bundles rebuild std for size with it
+# (scripts/build-wasm.sh). Without it they are only larger, so a failure is not fatal.
+if ! has_rust_src; then
+  rustup component add rust-src || note "rust-src could not be installed"
+fi
+has_rust_src && note "rust-src: ok"
+
 # The CLI must match the `wasm-bindgen` crate version pinned in Cargo.toml exactly.
 # No --locked: its lockfile pins a webpki-roots the registry no longer has.
 if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]]; then

@@ -304,7 +304,7 @@ impl Connection {
 
     /// Calls a hub method and reads its result as `T`.
     pub async fn call<T: Json>(&self, call: Call) -> Result<T, SdkError> {
-        self.call_with_timeout(call, self.timeout_ms).await
+        read(self.send(call, self.timeout_ms)?.await)
     }
 
     /// As [`call`](Self::call), with its own time limit.
@@ -313,6 +313,12 @@ impl Connection {
         call: Call,
         timeout_ms: i32,
     ) -> Result<T, SdkError> {
+        read(self.send(call, timeout_ms)?.await)
+    }
+
+    /// Posts a request; the slot receives its answer, or a timeout after `timeout_ms`.
+    /// Not generic, so the typed calls above share it.
+    fn send(&self, call: Call, timeout_ms: i32) -> Result<Slot<Outcome>, SdkError> {
         if self.destroyed.get() {
             return Err(SdkError::Destroyed);
         }
@@ -342,13 +348,7 @@ impl Connection {
             self.pending.borrow_mut().remove(id.as_str());
             return Err(SdkError::Protocol("the hub port is closed".into()));
         }
-        let outcome = slot.await;
-        let raw = outcome.map_err(|e| match e.code {
-            ErrorCode::Timeout => SdkError::Timeout(e.message),
-            ErrorCode::Destroyed => SdkError::Destroyed,
-            _ => SdkError::Hub(e),
-        })?;
-        T::from_value(&raw).map_err(|e| SdkError::Protocol(e.to_string()))
+        Ok(slot)
     }
 
     /// Shows the hub frame (for its consent button) or hides it again.
@@ -382,6 +382,16 @@ impl Connection {
             )));
         }
     }
+}
+
+/// Reads a hub answer as `T`.
+fn read<T: Json>(outcome: Outcome) -> Result<T, SdkError> {
+    let raw = outcome.map_err(|e| match e.code {
+        ErrorCode::Timeout => SdkError::Timeout(e.message),
+        ErrorCode::Destroyed => SdkError::Destroyed,
+        _ => SdkError::Hub(e),
+    })?;
+    T::from_value(&raw).map_err(|e| SdkError::Protocol(e.to_string()))
 }
 
 impl Drop for Connection {

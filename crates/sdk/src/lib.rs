@@ -30,10 +30,10 @@ pub struct Crosspass {
     client: Rc<Client>,
 }
 
-fn promise<F>(f: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, SdkError>> + 'static,
-{
+/// Boxed so that every method shares one instantiation of the promise machinery.
+type Task = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, SdkError>>>>;
+
+fn promise(f: Task) -> Promise {
     future_to_promise(async move { f.await.map_err(|e| e.to_js()) })
 }
 
@@ -51,7 +51,7 @@ impl Crosspass {
     #[wasm_bindgen(js_name = getToken)]
     pub fn get_token(&self, options: JsValue) -> Promise {
         let client = self.client.clone();
-        promise(async move {
+        promise(Box::pin(async move {
             let scope = match client::get(&options, "scope").as_string() {
                 Some(s) => Some(
                     crosspass_protocol::ScopeSet::parse(&s)
@@ -60,35 +60,37 @@ impl Crosspass {
                 None => None,
             };
             client.get_token(scope).await.map(|g| grant_to_js(&g))
-        })
+        }))
     }
 
     /// Stores a session from `{ assertion, scope? }` or `{ accessToken }`.
     #[wasm_bindgen(js_name = signIn)]
     pub fn sign_in(&self, credential: JsValue) -> Promise {
         let client = self.client.clone();
-        promise(async move {
+        promise(Box::pin(async move {
             let params = Client::credential_from_js(&credential)?;
             client.begin(params).await.map(|g| grant_to_js(&g))
-        })
+        }))
     }
 
     /// Forgets the session (in every tab of the tenant).
     #[wasm_bindgen(js_name = signOut)]
     pub fn sign_out(&self) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.sign_out().await.map(|()| JsValue::UNDEFINED) })
+        promise(Box::pin(async move {
+            client.sign_out().await.map(|()| JsValue::UNDEFINED)
+        }))
     }
 
     /// `fetch` to the XYZ API with the bearer token (one fresh sign-in and retry on 401).
     pub fn fetch(&self, path: JsValue, init: JsValue) -> Promise {
         let client = self.client.clone();
-        promise(async move {
+        promise(Box::pin(async move {
             let path = path
                 .as_string()
                 .ok_or_else(|| SdkError::InvalidArgument("fetch() needs a path".into()))?;
             client.fetch(&path, &init).await.map(JsValue::from)
-        })
+        }))
     }
 
     /// Subscribes to `"session"` events (`{ signedIn }`); returns the unsubscribe function.
@@ -111,7 +113,9 @@ impl Crosspass {
     /// The hub's storage: `{ rung, canRequest }`.
     pub fn storage(&self) -> Promise {
         let client = self.client.clone();
-        promise(async move { client.storage().await.map(|s| status_to_js(&s)) })
+        promise(Box::pin(async move {
+            client.storage().await.map(|s| status_to_js(&s))
+        }))
     }
 
     /// Shows the hub's "Continue with XYZ" button (or popup) and resolves with the
@@ -119,12 +123,12 @@ impl Crosspass {
     #[wasm_bindgen(js_name = requestStorageAccess)]
     pub fn request_storage_access(&self) -> Promise {
         let client = self.client.clone();
-        promise(async move {
+        promise(Box::pin(async move {
             client
                 .request_storage_access()
                 .await
                 .map(|s| status_to_js(&s))
-        })
+        }))
     }
 
     /// Removes the iframe and every listener; later calls fail with `destroyed`.
