@@ -15,7 +15,7 @@ target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 build=(cargo build --release --target wasm32-unknown-unknown)
 if has_rust_src; then
   export RUSTC_BOOTSTRAP=1
-  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=-reference-types,-multivalue"
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Ctarget-feature=-reference-types,-multivalue"
   build+=(-Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir "$target_dir/bundles")
   wasm_dir="$target_dir/bundles/wasm32-unknown-unknown/release"
 else
@@ -39,7 +39,8 @@ bind() { # crate-name out-dir out-name
   wasm-bindgen --target web --no-typescript --out-dir "$out" --out-name "$as" "$wasm_dir/$name.wasm"
   # Also one- or two-letter names for what joins module and glue; wasm-opt prints the
   # renames, and short-names.mjs makes the same in the glue.
-  wasm-opt -Oz "${wasm_opt_features[@]}" --minify-imports-and-exports-and-modules \
+  wasm-opt -Oz "${wasm_opt_features[@]}" --strip-producers --strip-target-features \
+    --minify-imports-and-exports-and-modules \
     -o "$out/${as}_bg.wasm" "$out/${as}_bg.wasm" >"$out/names.json"
   node scripts/short-names.mjs "$out/names.json" "$out/${as}_bg.wasm" "$out/$as.js"
   rm "$out/names.json"
