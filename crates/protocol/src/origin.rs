@@ -258,7 +258,11 @@ fn is_canonical_host(host: &str) -> bool {
     }
     // The URL standard reads a host whose last label is numeric as IPv4 ("http://0" is
     // "http://0.0.0.0"), so such a host is canonical only as a plain dotted quad.
-    let last = host.rsplit('.').next().unwrap_or_default();
+    // By bytes: `rsplit` would link a reverse char searcher into the browser bundles.
+    let last = match host.bytes().rposition(|b| b == b'.') {
+        Some(dot) => host.get(dot + 1..).unwrap_or_default(),
+        None => host,
+    };
     if last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") {
         return is_dotted_quad(host);
     }

@@ -41,10 +41,13 @@ fn promise(f: Task) -> Promise {
 impl Crosspass {
     /// Adds the hub iframe and completes the handshake.
     /// `options`: `{ hubUrl, clientId, getAssertion?, timeoutMs?, scope? }`.
-    pub async fn connect(options: JsValue) -> Result<Crosspass, JsValue> {
-        let options = ConnectOptions::from_js(&options)?;
-        let client = Client::connect(options).await?;
-        Ok(Crosspass { client })
+    /// Resolves with a `Crosspass`.
+    pub fn connect(options: JsValue) -> Promise {
+        promise(Box::pin(async move {
+            let options = ConnectOptions::from_js(&options)?;
+            let client = Client::connect(options).await?;
+            Ok(Crosspass { client }.into())
+        }))
     }
 
     /// A token: `{ accessToken, tokenType, expiresAt, scope }`. `options`: `{ scope? }`.
