@@ -8,9 +8,9 @@ cd "$ROOT"
 step "build wasm (release)"
 target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 # With rust-src at hand, core and std are rebuilt for these bundles (stable rustc, its
-# unstable flags let through by RUSTC_BOOTSTRAP): sized for size, panics abort at once
+# unstable flags let through by RUSTC_BOOTSTRAP): optimized for size, panics abort at once
 # (no panic formatting or location strings), and no reference types or multivalue,
-# which spares wasm-bindgen's externref shims. About 4.5 KB gzip off each bundle. Its
+# which spares wasm-bindgen's externref shims: about 5 KB gzip off each bundle. Its
 # own target dir: the flags differ from those of the wasm tests and clippy.
 build=(cargo build --release --target wasm32-unknown-unknown)
 if has_rust_src; then
