@@ -2,47 +2,92 @@
 
 use crosspass_protocol::claims::ClaimError;
 use crosspass_protocol::jose::JoseError;
+use crosspass_protocol::text::write_parts;
 use crosspass_protocol::{ErrorCode, RpcError};
+use std::fmt;
 
 /// Everything a hub method can fail with. Messages never carry token text.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HubError {
     /// No stored token satisfies the request.
-    #[error("no session for the requested scope; sign in first")]
     LoginRequired,
     /// An access token is not a readable JWT.
-    #[error("access token is malformed: {0}")]
-    MalformedToken(#[from] JoseError),
+    MalformedToken(JoseError),
     /// An access token is bound to something else, or expired.
-    #[error("access token rejected: {0}")]
-    TokenRejected(#[from] ClaimError),
+    TokenRejected(ClaimError),
     /// The access token's `typ` is not `at+jwt`.
-    #[error("not an access token (typ must be at+jwt)")]
     NotAnAccessToken,
     /// The token endpoint refused the assertion.
-    #[error("the authorization server rejected the assertion")]
     InvalidGrant,
     /// The token endpoint refused the requested scope.
-    #[error("the requested scope is not allowed for this client")]
     InvalidScope,
     /// The token endpoint refused the request itself.
-    #[error("the authorization server rejected the request")]
     BadTokenRequest,
     /// The token endpoint could not be reached.
-    #[error("the authorization server could not be reached")]
     Network,
     /// The token endpoint failed or answered something unreadable.
-    #[error("the authorization server failed ({0})")]
     Server(String),
     /// No storage could hold the session.
-    #[error("storage is unavailable")]
     StorageUnavailable,
     /// The browser blocked the first-party window.
-    #[error("the browser blocked the XYZ window")]
     PopupBlocked,
     /// The user did not finish the storage consent.
-    #[error("storage access was not granted")]
     ConsentRequired,
+}
+
+impl fmt::Display for HubError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HubError::LoginRequired => {
+                f.write_str("no session for the requested scope; sign in first")
+            }
+            HubError::MalformedToken(e) => {
+                write_parts(f, &["access token is malformed: ", &e.to_string()])
+            }
+            HubError::TokenRejected(e) => {
+                write_parts(f, &["access token rejected: ", &e.to_string()])
+            }
+            HubError::NotAnAccessToken => f.write_str("not an access token (typ must be at+jwt)"),
+            HubError::InvalidGrant => {
+                f.write_str("the authorization server rejected the assertion")
+            }
+            HubError::InvalidScope => {
+                f.write_str("the requested scope is not allowed for this client")
+            }
+            HubError::BadTokenRequest => {
+                f.write_str("the authorization server rejected the request")
+            }
+            HubError::Network => f.write_str("the authorization server could not be reached"),
+            HubError::Server(why) => {
+                write_parts(f, &["the authorization server failed (", why, ")"])
+            }
+            HubError::StorageUnavailable => f.write_str("storage is unavailable"),
+            HubError::PopupBlocked => f.write_str("the browser blocked the XYZ window"),
+            HubError::ConsentRequired => f.write_str("storage access was not granted"),
+        }
+    }
+}
+
+impl std::error::Error for HubError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HubError::MalformedToken(e) => Some(e),
+            HubError::TokenRejected(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<JoseError> for HubError {
+    fn from(e: JoseError) -> Self {
+        HubError::MalformedToken(e)
+    }
+}
+
+impl From<ClaimError> for HubError {
+    fn from(e: ClaimError) -> Self {
+        HubError::TokenRejected(e)
+    }
 }
 
 impl HubError {

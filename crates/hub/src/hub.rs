@@ -296,7 +296,7 @@ impl Hub {
     /// A `BroadcastChannel` per tenant: instant `session.changed` between the tabs
     /// that share this hub's storage partition.
     fn open_channel(self: &Rc<Self>) {
-        let name = format!("crosspass.{}", self.config.tenant);
+        let name = ["crosspass.", self.config.tenant.as_str()].concat();
         let Ok(channel) = BroadcastChannel::new(&name) else {
             return;
         };
@@ -419,10 +419,11 @@ impl Hub {
     }
 
     fn open_popup(self: &Rc<Self>) {
-        let url = format!(
-            "/hub/popup?{}",
-            token::form_encode(&[("client_id", self.config.client_id.as_str())])
-        );
+        let url = [
+            "/hub/popup?",
+            &token::form_encode(&[("client_id", self.config.client_id.as_str())]),
+        ]
+        .concat();
         let opened = web_sys::window()
             .and_then(|w| {
                 w.open_with_url_and_target_and_features(

@@ -31,7 +31,7 @@ fn read_config() -> Result<HubConfig, JsValue> {
         .and_then(|e| e.text_content())
         .ok_or("the hub page has no configuration")?;
     HubConfig::from_json(&text)
-        .map_err(|e| JsValue::from_str(&format!("invalid hub configuration: {e}")))
+        .map_err(|e| JsValue::from_str(&["invalid hub configuration: ", &e.to_string()].concat()))
 }
 
 /// Starts the hub on the hub page.

@@ -153,7 +153,7 @@ impl Session {
 
 /// The storage key of a tenant's session.
 pub fn storage_key(tenant: &TenantId) -> String {
-    format!("crosspass.session.{tenant}")
+    ["crosspass.session.", tenant.as_str()].concat()
 }
 
 /// Where sessions are written.

@@ -7,7 +7,7 @@ use crate::error::HubError;
 use crate::store::{StoredToken, MIN_REMAINING_SECS};
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, ACCESS_TOKEN_TYP};
 use crosspass_protocol::json::{self, Json, Members};
-use crosspass_protocol::{jose, AccessToken, Assertion, ScopeSet};
+use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -175,7 +175,7 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<AccessToken, HubE
             HubError::BadTokenRequest
         }
         (400..=499, _) => HubError::BadTokenRequest,
-        _ => HubError::Server(format!("HTTP {status}")),
+        _ => HubError::Server(["HTTP ", &text::decimal(i64::from(status))].concat()),
     })
 }
 

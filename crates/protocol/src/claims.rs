@@ -6,7 +6,9 @@ use crate::exchange::Actor;
 use crate::ids::{ClientId, TenantId};
 use crate::json::{Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
+use crate::text::write_parts;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// `typ` of a partner assertion (also accepted with the `application/` prefix).
 pub const ID_JAG_TYP: &str = "oauth-id-jag+jwt";
@@ -20,39 +22,48 @@ pub const DEFAULT_LEEWAY_SECS: i64 = 30;
 pub const MAX_JTI_LEN: usize = 256;
 
 /// One failed claim rule. Each variant is one rule, so a test can break exactly one.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClaimError {
     /// A required claim is absent.
-    #[error("missing claim `{0}`")]
     Missing(&'static str),
     /// A claim is present but unusable (empty, too long).
-    #[error("invalid claim `{0}`")]
     Invalid(&'static str),
     /// `iss` is not the expected issuer.
-    #[error("unexpected issuer")]
     WrongIssuer,
     /// `aud` is neither the expected string nor a one-element array holding it.
-    #[error("unexpected audience")]
     WrongAudience,
     /// `client_id` is not the expected client.
-    #[error("client_id does not match")]
     ClientIdMismatch,
     /// `exp` is in the past.
-    #[error("token expired")]
     Expired,
     /// `exp - iat` exceeds the allowed lifetime.
-    #[error("token lifetime too long")]
     LifetimeTooLong,
     /// `iat` is in the future beyond the allowed skew.
-    #[error("token issued in the future")]
     IssuedInFuture,
     /// `nbf` is in the future beyond the allowed skew.
-    #[error("token not yet valid")]
     NotYetValid,
     /// The token lacks a scope the caller needs, or asks for more than is allowed.
-    #[error("scope not allowed")]
     Scope,
 }
+
+impl fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClaimError::Missing(claim) => write_parts(f, &["missing claim `", claim, "`"]),
+            ClaimError::Invalid(claim) => write_parts(f, &["invalid claim `", claim, "`"]),
+            ClaimError::WrongIssuer => f.write_str("unexpected issuer"),
+            ClaimError::WrongAudience => f.write_str("unexpected audience"),
+            ClaimError::ClientIdMismatch => f.write_str("client_id does not match"),
+            ClaimError::Expired => f.write_str("token expired"),
+            ClaimError::LifetimeTooLong => f.write_str("token lifetime too long"),
+            ClaimError::IssuedInFuture => f.write_str("token issued in the future"),
+            ClaimError::NotYetValid => f.write_str("token not yet valid"),
+            ClaimError::Scope => f.write_str("scope not allowed"),
+        }
+    }
+}
+
+impl std::error::Error for ClaimError {}
 
 /// `aud`: a string or an array of strings (RFC 7519 §4.1.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! Stable error codes seen unchanged by Rust and JavaScript callers.
 
 use crate::json::{Json, JsonError, Members, Value};
+use crate::text::write_parts;
 use std::fmt;
 
 macro_rules! error_codes {
@@ -109,7 +110,7 @@ impl Json for RpcError {
 
 impl fmt::Display for RpcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write_parts(f, &[self.code.as_str(), ": ", &self.message])
     }
 }
 

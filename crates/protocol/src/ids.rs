@@ -10,7 +10,7 @@ pub const MAX_ID_LEN: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     /// Empty or longer than [`MAX_ID_LEN`].
-    #[error("identifier must be 1 to {MAX_ID_LEN} characters")]
+    #[error("identifier must be 1 to 64 characters")]
     Length,
     /// A character outside `A-Z a-z 0-9 . _ -`.
     #[error("identifier may only contain letters, digits, '.', '_' and '-'")]

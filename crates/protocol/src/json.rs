@@ -8,6 +8,7 @@
 //! are integers and as their source text otherwise, so no floating-point code is
 //! linked in.
 
+use crate::text::{self, write_parts};
 use std::fmt;
 
 /// Deepest nesting of arrays and objects accepted.
@@ -33,30 +34,41 @@ pub enum Value {
 }
 
 /// Why a text is not acceptable JSON, or a value not the expected shape.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JsonError {
     /// Not JSON at this byte offset.
-    #[error("invalid JSON at byte {0}")]
     Syntax(usize),
     /// Nested deeper than [`MAX_DEPTH`].
-    #[error("JSON nested too deeply")]
     TooDeep,
     /// An object names a member twice.
-    #[error("duplicate member `{0}`")]
     Duplicate(String),
     /// A member the type does not have.
-    #[error("unknown member `{0}`")]
     Unknown(String),
     /// A required member is absent.
-    #[error("missing member `{0}`")]
     Missing(&'static str),
     /// A value of the wrong JSON type.
-    #[error("`{0}` must be {1}")]
     Type(&'static str, &'static str),
     /// A value of the right type that its type refuses.
-    #[error("`{0}`: {1}")]
     Invalid(&'static str, String),
 }
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonError::Syntax(at) => {
+                write_parts(f, &["invalid JSON at byte ", &text::decimal(*at as i64)])
+            }
+            JsonError::TooDeep => f.write_str("JSON nested too deeply"),
+            JsonError::Duplicate(name) => write_parts(f, &["duplicate member `", name, "`"]),
+            JsonError::Unknown(name) => write_parts(f, &["unknown member `", name, "`"]),
+            JsonError::Missing(name) => write_parts(f, &["missing member `", name, "`"]),
+            JsonError::Type(name, kind) => write_parts(f, &["`", name, "` must be ", kind]),
+            JsonError::Invalid(name, why) => write_parts(f, &["`", name, "`: ", why]),
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
 
 impl Value {
     /// The string, if this is one.
@@ -103,7 +115,7 @@ impl Value {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(n) => write_int(*n, out),
+            Value::Int(n) => crate::text::push_decimal(*n, out),
             Value::Number(text) => out.push_str(text),
             Value::String(s) => write_string(s, out),
             Value::Array(items) => {
@@ -165,28 +177,6 @@ impl From<i64> for Value {
 impl From<u32> for Value {
     fn from(n: u32) -> Self {
         Value::Int(i64::from(n))
-    }
-}
-
-fn write_int(n: i64, out: &mut String) {
-    if n < 0 {
-        out.push('-');
-    }
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    let mut rest = n.unsigned_abs();
-    loop {
-        if let Some(d) = digits.get_mut(len) {
-            *d = b'0' + (rest % 10) as u8;
-        }
-        len += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    for d in digits.iter().take(len).rev() {
-        out.push(char::from(*d));
     }
 }
 

@@ -18,6 +18,7 @@ pub mod origin;
 pub mod rpc;
 pub mod scope;
 pub mod secret;
+pub mod text;
 
 #[cfg(feature = "jws")]
 pub mod jws;

@@ -6,6 +6,7 @@
 //! browser puts in `MessageEvent.origin`, and needs no URL library, so the hub can
 //! compare origins without shipping one.
 
+use crate::text::{self, write_parts};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -13,33 +14,44 @@ use std::fmt;
 pub const MAX_ORIGIN_LEN: usize = 300;
 
 /// Why a string is not an acceptable origin.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OriginError {
     /// The opaque origin `null` (sandboxed frames, `file:`, `data:`), never trusted.
-    #[error("the opaque origin \"null\" is never allowed")]
     Null,
     /// Longer than [`MAX_ORIGIN_LEN`].
-    #[error("origin too long")]
     TooLong,
     /// Not `http` or `https`.
-    #[error("only http and https origins are supported")]
     Scheme,
     /// The string does not parse as a URL, or has no host.
-    #[error("not a valid origin: {0}")]
     Syntax(&'static str),
     /// A path, query or fragment is present.
-    #[error("an origin has no path, query or fragment")]
     HasPath,
     /// `user:pass@` is present.
-    #[error("an origin has no user info")]
     HasUserInfo,
     /// Valid, but not in canonical form (upper case, default port, non-ASCII, …).
-    #[error("origin is not in canonical serialised form")]
     NotCanonical,
     /// A `*.` pattern whose parent domain is too broad (fewer than two labels).
-    #[error("a wildcard pattern needs a parent domain of at least two labels")]
     WildcardTooBroad,
 }
+
+impl fmt::Display for OriginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OriginError::Null => f.write_str("the opaque origin \"null\" is never allowed"),
+            OriginError::TooLong => f.write_str("origin too long"),
+            OriginError::Scheme => f.write_str("only http and https origins are supported"),
+            OriginError::Syntax(why) => write_parts(f, &["not a valid origin: ", why]),
+            OriginError::HasPath => f.write_str("an origin has no path, query or fragment"),
+            OriginError::HasUserInfo => f.write_str("an origin has no user info"),
+            OriginError::NotCanonical => f.write_str("origin is not in canonical serialised form"),
+            OriginError::WildcardTooBroad => {
+                f.write_str("a wildcard pattern needs a parent domain of at least two labels")
+            }
+        }
+    }
+}
+
+impl std::error::Error for OriginError {}
 
 /// The scheme of an origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -291,11 +303,8 @@ fn is_dotted_quad(host: &str) -> bool {
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}", self.scheme.as_str(), self.host)?;
-        if let Some(port) = self.port {
-            write!(f, ":{port}")?;
-        }
-        Ok(())
+        write_parts(f, &[self.scheme.as_str(), "://", &self.host])?;
+        write_port(f, self.port)
     }
 }
 
@@ -357,7 +366,7 @@ impl OriginPattern {
         });
         match split {
             Some((scheme, rest)) => {
-                let base = Origin::parse_serialized(&format!("{scheme}://{rest}"))?;
+                let base = Origin::parse_serialized(&[scheme, "://", rest].concat())?;
                 if base.host.starts_with('[') || !base.host.contains('.') {
                     return Err(OriginError::WildcardTooBroad);
                 }
@@ -392,6 +401,14 @@ impl OriginPattern {
     }
 }
 
+/// `:port`, when there is one.
+fn write_port(f: &mut fmt::Formatter<'_>, port: Option<u16>) -> fmt::Result {
+    match port {
+        Some(port) => write_parts(f, &[":", &text::decimal(i64::from(port))]),
+        None => Ok(()),
+    }
+}
+
 impl fmt::Display for OriginPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -401,11 +418,8 @@ impl fmt::Display for OriginPattern {
                 parent,
                 port,
             } => {
-                write!(f, "{}://*.{parent}", scheme.as_str())?;
-                if let Some(port) = port {
-                    write!(f, ":{port}")?;
-                }
-                Ok(())
+                write_parts(f, &[scheme.as_str(), "://*.", parent])?;
+                write_port(f, *port)
             }
         }
     }

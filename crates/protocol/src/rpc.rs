@@ -17,6 +17,7 @@ use crate::ids::ClientId;
 use crate::json::{self, Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
 use crate::secret::{AccessToken, Assertion};
+use crate::text::{self, write_parts};
 use std::fmt;
 
 /// The protocol version carried in every envelope's `crosspass` member.
@@ -28,23 +29,18 @@ pub const MAX_REQUEST_ID_LEN: usize = 64;
 
 /// Why a message was refused. Maps to [`ErrorCode::InvalidRequest`] except for a
 /// version mismatch.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// Longer than [`MAX_MESSAGE_BYTES`].
-    #[error("message of {0} bytes exceeds the cap")]
     TooLarge(usize),
     /// Not valid JSON, not an object, a member of the wrong type, an unknown or
     /// duplicate member.
-    #[error("malformed message: {0}")]
     Malformed(JsonError),
     /// The `crosspass` member names another version.
-    #[error("unsupported protocol version {0}")]
     UnsupportedVersion(i64),
     /// The method is not one of [`Method::ALL`].
-    #[error("unknown method")]
     UnknownMethod,
     /// The parameters do not fit the method.
-    #[error("invalid params for {method}: {reason}")]
     InvalidParams {
         /// The method.
         method: Method,
@@ -52,6 +48,37 @@ pub enum DecodeError {
         reason: JsonError,
     },
 }
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::TooLarge(n) => write_parts(
+                f,
+                &[
+                    "message of ",
+                    &text::decimal(*n as i64),
+                    " bytes exceeds the cap",
+                ],
+            ),
+            DecodeError::Malformed(e) => write_parts(f, &["malformed message: ", &e.to_string()]),
+            DecodeError::UnsupportedVersion(v) => {
+                write_parts(f, &["unsupported protocol version ", &text::decimal(*v)])
+            }
+            DecodeError::UnknownMethod => f.write_str("unknown method"),
+            DecodeError::InvalidParams { method, reason } => write_parts(
+                f,
+                &[
+                    "invalid params for ",
+                    method.as_str(),
+                    ": ",
+                    &reason.to_string(),
+                ],
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
 
 impl DecodeError {
     /// The stable code reported for this failure.
@@ -609,7 +636,10 @@ impl Response {
     /// [`RpcError`].
     pub fn into_result<T: Json>(self) -> Result<T, RpcError> {
         T::from_value(&self.outcome?).map_err(|e| {
-            RpcError::new(ErrorCode::InvalidRequest, format!("unexpected result: {e}"))
+            RpcError::new(
+                ErrorCode::InvalidRequest,
+                ["unexpected result: ", &e.to_string()].concat(),
+            )
         })
     }
 }

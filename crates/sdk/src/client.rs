@@ -36,12 +36,12 @@ fn string_option(obj: &JsValue, key: &str) -> Result<Option<String>, SdkError> {
     }
     v.as_string()
         .map(Some)
-        .ok_or_else(|| SdkError::InvalidArgument(format!("`{key}` must be a string")))
+        .ok_or_else(|| SdkError::InvalidArgument(["`", key, "` must be a string"].concat()))
 }
 
 fn scope_option(obj: &JsValue) -> Result<Option<ScopeSet>, SdkError> {
     string_option(obj, "scope")?
-        .map(|s| ScopeSet::parse(&s).map_err(|e| SdkError::InvalidArgument(format!("scope: {e}"))))
+        .map(|s| ScopeSet::parse(&s).map_err(|e| SdkError::invalid("scope", &e)))
         .transpose()
 }
 
@@ -74,9 +74,7 @@ impl ConnectOptions {
             .ok_or_else(|| SdkError::InvalidArgument("`hubUrl` is required".into()))?;
         let client_id = string_option(options, "clientId")?
             .ok_or_else(|| SdkError::InvalidArgument("`clientId` is required".into()))
-            .and_then(|c| {
-                ClientId::new(c).map_err(|e| SdkError::InvalidArgument(format!("clientId: {e}")))
-            })?;
+            .and_then(|c| ClientId::new(c).map_err(|e| SdkError::invalid("clientId", &e)))?;
         let get_assertion = match get(options, "getAssertion") {
             v if v.is_undefined() || v.is_null() => None,
             v => Some(v.dyn_into::<Function>().map_err(|_| {
@@ -351,7 +349,7 @@ fn with_bearer(init: &JsValue, token: &AccessToken) -> Result<Object, SdkError> 
     headers
         .set(
             "Authorization",
-            &format!("Bearer {}", token.expose_secret()),
+            &["Bearer ", token.expose_secret()].concat(),
         )
         .map_err(|_| SdkError::InvalidArgument("fetch(): unusable headers".into()))?;
     let _ = Reflect::set(&copy, &"headers".into(), &headers);

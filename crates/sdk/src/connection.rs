@@ -14,7 +14,7 @@ use crosspass_protocol::rpc::{
     Call, HelloParams, HubMessage, Method, Ready, Request, RequestId, SessionChanged,
     PROTOCOL_VERSION,
 };
-use crosspass_protocol::{ClientId, ErrorCode, Origin, RpcError};
+use crosspass_protocol::{text, ClientId, ErrorCode, RpcError};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -124,9 +124,13 @@ impl HubTarget {
             .unwrap_or_default();
         let url = web_sys::Url::new_with_base(hub_url, &base)
             .map_err(|_| SdkError::InvalidArgument("hubUrl is not a URL".into()))?;
+        // An http(s) URL's origin is its scheme, host and port, never "null".
+        if !matches!(url.protocol().as_str(), "https:" | "http:") {
+            return Err(SdkError::InvalidArgument(
+                "hubUrl must be an http or https URL".into(),
+            ));
+        }
         let origin = url.origin();
-        Origin::parse_serialized(&origin)
-            .map_err(|e| SdkError::InvalidArgument(format!("hubUrl: {e}")))?;
         url.search_params().set("client_id", client_id.as_str());
         url.set_hash("");
         Ok(Self {
@@ -284,7 +288,7 @@ impl Connection {
             for call in late {
                 call.slot.fill(Err(RpcError::new(
                     ErrorCode::Timeout,
-                    format!("the hub did not answer {} in time", call.method),
+                    ["the hub did not answer ", call.method.as_str(), " in time"].concat(),
                 )));
             }
         });
@@ -324,8 +328,8 @@ impl Connection {
         }
         let n = self.next_id.get();
         self.next_id.set(n.wrapping_add(1));
-        let id =
-            RequestId::new(format!("r{n}")).map_err(|_| SdkError::Protocol("request id".into()))?;
+        let id = RequestId::new(["r", &text::decimal(n as i64)].concat())
+            .map_err(|_| SdkError::Protocol("request id".into()))?;
         let method = call.method();
         let text = Request {
             id: id.clone(),
@@ -518,7 +522,7 @@ fn post_hello(
         None => web_sys::window()?,
     };
     let channel = MessageChannel::new().ok()?;
-    let id = RequestId::new(format!("hello-{attempt}")).ok()?;
+    let id = RequestId::new(["hello-", &text::decimal(i64::from(attempt))].concat()).ok()?;
     let text = Request {
         id: id.clone(),
         call: Call::Hello(HelloParams {

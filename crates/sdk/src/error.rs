@@ -1,37 +1,53 @@
 //! The SDK's one error type, seen by JavaScript as an `Error` named `CrosspassError`
 //! whose `code` is one of the protocol's stable strings.
 
+use crosspass_protocol::text::write_parts;
 use crosspass_protocol::{ErrorCode, RpcError};
 use js_sys::Reflect;
+use std::fmt;
 use wasm_bindgen::JsValue;
 
 /// Everything the SDK reports.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SdkError {
     /// The hub answered with an error.
-    #[error("{}", .0.message)]
     Hub(RpcError),
     /// The caller passed something unusable.
-    #[error("{0}")]
     InvalidArgument(String),
     /// The hub did not answer in time.
-    #[error("{0}")]
     Timeout(String),
     /// No session, and no way to start one.
-    #[error("{0}")]
     LoginRequired(String),
     /// A request to the XYZ API failed before any response.
-    #[error("the XYZ API could not be reached")]
     Network,
     /// `destroy()` was called.
-    #[error("this Crosspass connection was destroyed")]
     Destroyed,
     /// The hub sent something this SDK cannot read.
-    #[error("unexpected message from the hub: {0}")]
     Protocol(String),
 }
 
+impl fmt::Display for SdkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SdkError::Hub(e) => f.write_str(&e.message),
+            SdkError::InvalidArgument(m) | SdkError::Timeout(m) | SdkError::LoginRequired(m) => {
+                f.write_str(m)
+            }
+            SdkError::Network => f.write_str("the XYZ API could not be reached"),
+            SdkError::Destroyed => f.write_str("this Crosspass connection was destroyed"),
+            SdkError::Protocol(m) => write_parts(f, &["unexpected message from the hub: ", m]),
+        }
+    }
+}
+
+impl std::error::Error for SdkError {}
+
 impl SdkError {
+    /// `what: why`, for an argument its type refused.
+    pub fn invalid(what: &str, why: &dyn fmt::Display) -> Self {
+        SdkError::InvalidArgument([what, ": ", &why.to_string()].concat())
+    }
+
     /// The stable code.
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -58,7 +58,7 @@ impl Crosspass {
             let scope = match client::get(&options, "scope").as_string() {
                 Some(s) => Some(
                     crosspass_protocol::ScopeSet::parse(&s)
-                        .map_err(|e| SdkError::InvalidArgument(format!("scope: {e}")))?,
+                        .map_err(|e| SdkError::invalid("scope", &e))?,
                 ),
                 None => None,
             };
@@ -102,7 +102,9 @@ impl Crosspass {
             return Err(SdkError::Destroyed.to_js());
         }
         if event != "session" {
-            return Err(SdkError::InvalidArgument(format!("unknown event `{event}`")).to_js());
+            return Err(
+                SdkError::InvalidArgument(["unknown event `", event, "`"].concat()).to_js(),
+            );
         }
         let callback: Function = callback
             .dyn_into()

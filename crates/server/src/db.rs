@@ -327,7 +327,7 @@ impl Db {
             .map(|r| {
                 let kid: String = r.try_get("kid")?;
                 let alg: String = r.try_get("alg")?;
-                let secret = jose::b64_decode(r.try_get("secret")?)
+                let secret = jose::b64_decode_secret(r.try_get("secret")?)
                     .ok()
                     .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
                     .ok_or(DbError::Corrupt("signing_keys"))?;
