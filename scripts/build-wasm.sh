@@ -49,6 +49,9 @@ bind() { # crate-name out-dir out-name
 step "wasm-bindgen + wasm-opt -Oz"
 rm -rf dist/hub dist/sdk
 bind crosspass_hub dist/hub crosspass_hub
+# The popup page's build: the hub with its `startPopup` entry point.
+"${build[@]}" -p crosspass-hub --features popup-page
+bind crosspass_hub dist/hub crosspass_popup
 bind crosspass_sdk dist/sdk crosspass_sdk
 "${build[@]}" -p crosspass-sdk --no-default-features
 bind crosspass_sdk dist/sdk crosspass_core

@@ -2,18 +2,19 @@
 // this page needs. Kept out of the HTML so the page's CSP can forbid inline script.
 // `data-hub-state` on <html> ("starting", "ready", "failed") and the performance marks
 // `crosspass-hub-loaded` (module instantiated) and `crosspass-hub-ready` (listening) are
-// for tests, benchmarks and debugging.
-import init, { start, startPopup } from "./pkg/crosspass_hub.js";
-
+// for tests, benchmarks and debugging. The popup has a build of its own, so the hub
+// page (framed by every partner page) does not download the popup's code.
+const popup = document.body.dataset.page === "popup";
 const root = document.documentElement;
 root.dataset.hubState = "starting";
 try {
-  await init();
+  const hub = await (popup ? import("./pkg/crosspass_popup.js") : import("./pkg/crosspass_hub.js"));
+  await hub.default();
   performance.mark("crosspass-hub-loaded");
-  if (document.body.dataset.page === "popup") {
-    startPopup();
+  if (popup) {
+    hub.startPopup();
   } else {
-    await start();
+    await hub.start();
   }
   performance.mark("crosspass-hub-ready");
   root.dataset.hubState = "ready";

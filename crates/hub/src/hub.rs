@@ -165,7 +165,7 @@ impl Hub {
             storage: self.status(),
         };
         self.attach(port.clone());
-        reply(&port, &Response::ok(request.id, &ready));
+        reply(&port, Response::ok(request.id, &ready));
     }
 
     fn attach(self: &Rc<Self>, port: MessagePort) {
@@ -189,17 +189,17 @@ impl Hub {
 
     fn on_port_message(self: &Rc<Self>, port: &MessagePort, event: &MessageEvent) {
         let Some(text) = event.data().as_string() else {
-            reply(port, &not_text());
+            reply(port, not_text());
             return;
         };
         match Request::decode(&text) {
-            Err(f) => reply(port, &Response::err(f.id, f.error.to_rpc_error())),
+            Err(f) => reply(port, Response::err(f.id, f.error.to_rpc_error())),
             Ok(request) => {
                 let hub = self.clone();
                 let port = port.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let response = hub.dispatch(request).await;
-                    reply(&port, &response);
+                    reply(&port, response);
                 });
             }
         }
@@ -536,6 +536,6 @@ fn not_text() -> Response {
     )
 }
 
-fn reply(port: &MessagePort, response: &Response) {
+fn reply(port: &MessagePort, response: Response) {
     let _ = port.post_message(&response.encode().into());
 }

@@ -5,7 +5,7 @@
 //!
 //! The page carries its configuration in `<script type="application/json"
 //! id="hub-config">`; `hub.js` imports this module and calls [`start`] (or
-//! [`start_popup`] on `/hub/popup`).
+//! `start_popup` on `/hub/popup`, in the build with the `popup-page` feature).
 #![deny(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 
@@ -41,6 +41,7 @@ pub async fn start() -> Result<(), JsValue> {
 }
 
 /// Starts the first-party popup on `/hub/popup`.
+#[cfg(feature = "popup-page")]
 #[wasm_bindgen(js_name = startPopup)]
 pub fn start_popup() -> Result<(), JsValue> {
     popup::start(read_config()?)

@@ -10,6 +10,7 @@ pub const MAX_ID_LEN: usize = 64;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     /// Empty or longer than [`MAX_ID_LEN`].
+    // The literal keeps the message free of formatting code; a test ties it to the constant.
     #[error("identifier must be 1 to 64 characters")]
     Length,
     /// A character outside `A-Z a-z 0-9 . _ -`.
@@ -95,6 +96,12 @@ id_type!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_length_message_names_the_limit() {
+        let message = IdError::Length.to_string();
+        assert!(message.contains(&MAX_ID_LEN.to_string()), "{message}");
+    }
 
     #[test]
     fn accepts_plain_ids_and_rejects_others() {

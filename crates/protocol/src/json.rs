@@ -475,7 +475,7 @@ impl<'a> Members<'a> {
         self.members
             .get(i)
             .map(|(_, v)| v)
-            .filter(|v| **v != Value::Null)
+            .filter(|v| !matches!(v, Value::Null))
     }
 
     /// The member `name`, which must be present.

@@ -614,10 +614,10 @@ impl Response {
         }
     }
 
-    /// Encodes as JSON text.
-    pub fn encode(&self) -> String {
-        let (result, error) = match &self.outcome {
-            Ok(r) => (Some(r.clone()), None),
+    /// Encodes as JSON text (consumed: the result is moved into the text, not copied).
+    pub fn encode(self) -> String {
+        let (result, error) = match self.outcome {
+            Ok(r) => (Some(r), None),
             Err(e) => (None, Some(e.to_value())),
         };
         Value::object([
