@@ -362,9 +362,9 @@ impl Parser<'_> {
         // The bytes are ASCII digits and signs, so this slice is valid UTF-8.
         let text = std::str::from_utf8(self.bytes.get(start..self.pos).unwrap_or_default())
             .unwrap_or_default();
-        Ok(match (integer, text.parse::<i64>()) {
-            (true, Ok(n)) => Value::Int(n),
-            _ => Value::Number(text.to_owned()),
+        Ok(match integer.then(|| int_value(text)).flatten() {
+            Some(n) => Value::Int(n),
+            None => Value::Number(text.to_owned()),
         })
     }
 
@@ -429,6 +429,24 @@ impl Parser<'_> {
         // The input is a &str and escapes produce whole characters, so this holds.
         String::from_utf8(out).map_err(|_| JsonError::Syntax(self.pos))
     }
+}
+
+/// `-?[0-9]+` as an `i64`, or `None` when it does not fit (a few lines where
+/// `str::parse` would link a general radix parser).
+fn int_value(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    digits.bytes().try_fold(0i64, |n, b| {
+        let d = i64::from(b.wrapping_sub(b'0'));
+        let n = n.checked_mul(10)?;
+        if negative {
+            n.checked_sub(d)
+        } else {
+            n.checked_add(d)
+        }
+    })
 }
 
 fn nested(depth: usize) -> Result<usize, JsonError> {
