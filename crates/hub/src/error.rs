@@ -42,10 +42,12 @@ impl fmt::Display for HubError {
                 f.write_str("no session for the requested scope; sign in first")
             }
             HubError::MalformedToken(e) => {
-                write_parts(f, &["access token is malformed: ", &e.to_string()])
+                f.write_str("access token is malformed: ")?;
+                fmt::Display::fmt(e, f)
             }
             HubError::TokenRejected(e) => {
-                write_parts(f, &["access token rejected: ", &e.to_string()])
+                f.write_str("access token rejected: ")?;
+                fmt::Display::fmt(e, f)
             }
             HubError::NotAnAccessToken => f.write_str("not an access token (typ must be at+jwt)"),
             HubError::InvalidGrant => {

@@ -115,7 +115,7 @@ impl Value {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(n) => crate::text::push_decimal(*n, out),
+            Value::Int(n) => text::push_decimal(*n, out),
             Value::Number(text) => out.push_str(text),
             Value::String(s) => write_string(s, out),
             Value::Array(items) => {

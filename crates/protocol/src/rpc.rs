@@ -60,20 +60,18 @@ impl fmt::Display for DecodeError {
                     " bytes exceeds the cap",
                 ],
             ),
-            DecodeError::Malformed(e) => write_parts(f, &["malformed message: ", &e.to_string()]),
+            DecodeError::Malformed(e) => {
+                f.write_str("malformed message: ")?;
+                fmt::Display::fmt(e, f)
+            }
             DecodeError::UnsupportedVersion(v) => {
                 write_parts(f, &["unsupported protocol version ", &text::decimal(*v)])
             }
             DecodeError::UnknownMethod => f.write_str("unknown method"),
-            DecodeError::InvalidParams { method, reason } => write_parts(
-                f,
-                &[
-                    "invalid params for ",
-                    method.as_str(),
-                    ": ",
-                    &reason.to_string(),
-                ],
-            ),
+            DecodeError::InvalidParams { method, reason } => {
+                write_parts(f, &["invalid params for ", method.as_str(), ": "])?;
+                fmt::Display::fmt(reason, f)
+            }
         }
     }
 }
@@ -741,6 +739,26 @@ impl HubMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_errors_read_as_one_sentence() {
+        let invalid = DecodeError::InvalidParams {
+            method: Method::TokenGet,
+            reason: JsonError::Missing("scope"),
+        };
+        assert_eq!(
+            invalid.to_string(),
+            "invalid params for token.get: missing member `scope`"
+        );
+        assert_eq!(
+            DecodeError::Malformed(JsonError::Syntax(7)).to_string(),
+            "malformed message: invalid JSON at byte 7"
+        );
+        assert_eq!(
+            DecodeError::TooLarge(70_000).to_string(),
+            "message of 70000 bytes exceeds the cap"
+        );
+    }
 
     fn id(s: &str) -> RequestId {
         RequestId::new(s).unwrap()
