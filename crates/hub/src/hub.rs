@@ -3,7 +3,7 @@
 
 use crate::config::HubConfig;
 use crate::error::HubError;
-use crate::js::{self, Slot};
+use crate::js;
 use crate::ladder::{self, Access, ClickAction, Probe, StartPlan};
 use crate::popup::{self, PopupMessage};
 use crate::store::{Backend, TokenStore};
@@ -14,6 +14,7 @@ use crosspass_protocol::rpc::{
     StorageRung, StorageStatus, TokenGrant, PROTOCOL_VERSION,
 };
 use crosspass_protocol::{ErrorCode, RpcError, ScopeSet};
+use crosspass_web::Slot;
 use js_sys::Object;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -197,7 +198,7 @@ impl Hub {
             Ok(request) => {
                 let hub = self.clone();
                 let port = port.clone();
-                wasm_bindgen_futures::spawn_local(async move {
+                crosspass_web::spawn(async move {
                     let response = hub.dispatch(request).await;
                     reply(&port, response);
                 });
@@ -386,7 +387,7 @@ impl Hub {
                     return;
                 };
                 let hub = self.clone();
-                wasm_bindgen_futures::spawn_local(async move {
+                crosspass_web::spawn(async move {
                     match ladder::finish_access(request, None).await {
                         Some(access) => hub.granted(access),
                         None => hub.access_refused(),
@@ -438,7 +439,7 @@ impl Hub {
             Some(popup) => {
                 self.consent.borrow_mut().popup = Some(popup.clone());
                 let hub = self.clone();
-                wasm_bindgen_futures::spawn_local(async move { hub.watch_popup(popup).await });
+                crosspass_web::spawn(async move { hub.watch_popup(popup).await });
             }
             None => self.finish_consent(Err(HubError::PopupBlocked)),
         }

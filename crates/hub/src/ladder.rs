@@ -7,7 +7,6 @@ use crosspass_protocol::rpc::{StorageRung, StorageStatus};
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
@@ -195,7 +194,7 @@ pub fn request_access() -> Option<Promise> {
 pub async fn finish_access(promise: Promise, timeout_ms: Option<i32>) -> Option<Access> {
     let result = match timeout_ms {
         Some(ms) => js::with_timeout(promise, ms).await,
-        None => JsFuture::from(promise).await,
+        None => crosspass_web::wait(&promise).await,
     };
     let handle = result.ok()?;
     let from_handle = Reflect::get(&handle, &"localStorage".into())

@@ -34,10 +34,10 @@ fn read_config() -> Result<HubConfig, JsValue> {
         .map_err(|e| JsValue::from_str(&["invalid hub configuration: ", &e.to_string()].concat()))
 }
 
-/// Starts the hub on the hub page.
+/// Starts the hub on the hub page; resolves once it listens.
 #[wasm_bindgen]
-pub async fn start() -> Result<(), JsValue> {
-    Hub::start(read_config()?).await.map(|_| ())
+pub fn start() -> js_sys::Promise {
+    crosspass_web::promise(async { Hub::start(read_config()?).await.map(|_| JsValue::UNDEFINED) })
 }
 
 /// Starts the first-party popup on `/hub/popup`.

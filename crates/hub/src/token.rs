@@ -10,7 +10,6 @@ use crosspass_protocol::json::{self, Json, Members};
 use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// RFC 7523 §2.1 grant type.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -202,13 +201,13 @@ pub async fn redeem(
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(&config.token_endpoint, &init)
         .map_err(|_| HubError::Network)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+    let response: web_sys::Response = crosspass_web::wait(&window.fetch_with_request(&request))
         .await
         .map_err(|_| HubError::Network)?
         .dyn_into()
         .map_err(|_| HubError::Network)?;
     let text_promise = response.text().map_err(|_| HubError::Network)?;
-    let body = JsFuture::from(text_promise)
+    let body = crosspass_web::wait(&text_promise)
         .await
         .map_err(|_| HubError::Network)?
         .as_string()

@@ -13,7 +13,6 @@ use crosspass_protocol::{AccessToken, ClientId, ErrorCode, ScopeSet, TenantId};
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{MessageChannel, MessageEvent, MessagePort};
 
@@ -58,12 +57,13 @@ fn access_token(client: &str, tenant: &str, scope: &str, exp: i64, typ: &str) ->
     format!("{header}.{claims}.c2ln")
 }
 
-fn sleep(ms: i32) -> JsFuture {
-    JsFuture::from(Promise::new(&mut |resolve, _| {
+async fn sleep(ms: i32) -> Result<JsValue, JsValue> {
+    let promise = Promise::new(&mut |resolve, _| {
         window()
             .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .unwrap();
-    }))
+    });
+    crosspass_web::wait(&promise).await
 }
 
 /// The next message on `port` as text, or `None` after `ms`.
@@ -80,7 +80,7 @@ async fn next_message(port: &MessagePort, ms: i32) -> Option<String> {
             .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .unwrap();
     });
-    JsFuture::from(Promise::race(&Array::of2(&got, &timeout)))
+    crosspass_web::wait(&Promise::race(&Array::of2(&got, &timeout)))
         .await
         .unwrap()
         .as_string()

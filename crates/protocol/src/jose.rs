@@ -57,7 +57,7 @@ pub fn split(token: &str) -> Result<CompactParts<'_>, JoseError> {
     if token.len() > MAX_JWT_BYTES {
         return Err(JoseError::TooLarge);
     }
-    let mut it = token.split('.');
+    let mut it = crate::text::split_ascii(token, b'.');
     match (it.next(), it.next(), it.next(), it.next()) {
         (Some(header), Some(payload), Some(signature), None)
             if !header.is_empty() && !payload.is_empty() =>

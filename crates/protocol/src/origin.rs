@@ -144,10 +144,10 @@ impl Origin {
         } else {
             return Err(OriginError::Syntax("missing scheme"));
         };
-        if rest.contains(['/', '?', '#']) {
+        if rest.bytes().any(|b| matches!(b, b'/' | b'?' | b'#')) {
             return Err(OriginError::HasPath);
         }
-        if rest.contains('@') {
+        if rest.bytes().any(|b| b == b'@') {
             return Err(OriginError::HasUserInfo);
         }
         let (host, port) = split_host_port(rest)?;
@@ -224,7 +224,8 @@ fn precheck(input: &str) -> Result<(), OriginError> {
 fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), OriginError> {
     if rest.starts_with('[') {
         let end = rest
-            .find(']')
+            .bytes()
+            .position(|b| b == b']')
             .ok_or(OriginError::Syntax("unclosed IPv6 bracket"))?;
         // `]` is one byte, so both halves are on character boundaries.
         let (host, after) = (
@@ -237,9 +238,12 @@ fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), OriginError> {
             None => Err(OriginError::Syntax("garbage after IPv6 host")),
         }
     } else {
-        match rest.split_once(':') {
-            Some((host, port)) => Ok((host, Some(port))),
-            None => Ok((rest, None)),
+        let mut parts = text::split_ascii(rest, b':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(host), None, _) => Ok((host, None)),
+            (Some(host), Some(port), None) => Ok((host, Some(port))),
+            // A second `:` can only make a bad port.
+            _ => Err(OriginError::Syntax("bad port")),
         }
     }
 }
@@ -251,8 +255,9 @@ fn parse_port(p: &str) -> Result<u16, OriginError> {
     if p.len() > 1 && p.starts_with('0') {
         return Err(OriginError::NotCanonical);
     }
-    p.parse()
-        .map_err(|_| OriginError::Syntax("port out of range"))
+    text::digits_value(p)
+        .and_then(|n| u16::try_from(n).ok())
+        .ok_or(OriginError::Syntax("port out of range"))
 }
 
 /// A lower-case LDH domain (labels of 1–63 characters, no leading or trailing
@@ -260,7 +265,7 @@ fn parse_port(p: &str) -> Result<u16, OriginError> {
 fn is_canonical_host(host: &str) -> bool {
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         return !inner.is_empty()
-            && inner.contains(':')
+            && inner.bytes().any(|b| b == b':')
             && inner.bytes().all(|b| {
                 b.is_ascii_digit() || (b'a'..=b'f').contains(&b) || b == b':' || b == b'.'
             });
@@ -278,7 +283,7 @@ fn is_canonical_host(host: &str) -> bool {
     if last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") {
         return is_dotted_quad(host);
     }
-    host.split('.').all(|label| {
+    text::split_ascii(host, b'.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
             && !label.starts_with('-')
@@ -290,14 +295,12 @@ fn is_canonical_host(host: &str) -> bool {
 }
 
 fn is_dotted_quad(host: &str) -> bool {
-    let parts: Vec<&str> = host.split('.').collect();
+    let parts: Vec<&str> = text::split_ascii(host, b'.').collect();
     parts.len() == 4
         && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 3
-                && p.bytes().all(|b| b.is_ascii_digit())
+            p.len() <= 3
                 && (p.len() == 1 || !p.starts_with('0'))
-                && p.parse::<u8>().is_ok()
+                && text::digits_value(p).is_some_and(|n| n <= 255)
         })
 }
 

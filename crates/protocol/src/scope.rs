@@ -70,7 +70,7 @@ impl ScopeSet {
             return Ok(Self::default());
         }
         let mut set = Self::default();
-        for token in s.split(' ') {
+        for token in crate::text::split_ascii(s, b' ') {
             set.insert(Scope::new(token)?);
         }
         Ok(set)

@@ -42,9 +42,70 @@ pub fn decimal(n: i64) -> String {
     out
 }
 
+/// The pieces of `s` between occurrences of the ASCII byte `sep`, as `s.split(sep)`
+/// gives them, without linking the char searcher. An ASCII byte never occurs inside a
+/// multi-byte character, so every piece lies on character boundaries.
+pub fn split_ascii(s: &str, sep: u8) -> SplitAscii<'_> {
+    SplitAscii { rest: Some(s), sep }
+}
+
+/// The iterator of [`split_ascii`].
+#[derive(Clone, Debug)]
+pub struct SplitAscii<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for SplitAscii<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match rest.bytes().position(|b| b == self.sep) {
+            Some(at) => {
+                self.rest = rest.get(at + 1..);
+                rest.get(..at)
+            }
+            None => self.rest.take(),
+        }
+    }
+}
+
+/// The value of a string of 1 to 19 ASCII digits; `None` for anything else.
+pub fn digits_value(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_ascii_matches_str_split() {
+        for s in ["", ".", "a", "a.b", ".a.", "a..b", "ü.é.x", "..", "abc"] {
+            let ours: Vec<&str> = split_ascii(s, b'.').collect();
+            let std: Vec<&str> = s.split('.').collect();
+            assert_eq!(ours, std, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn digits_value_reads_plain_digits_only() {
+        assert_eq!(digits_value("0"), Some(0));
+        assert_eq!(digits_value("65535"), Some(65535));
+        assert_eq!(
+            digits_value("9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        for bad in ["", "-1", "+1", "1a", " 1", "١", "99999999999999999999"] {
+            assert_eq!(digits_value(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn decimal_matches_display() {

@@ -3,17 +3,16 @@
 
 use crate::connection::{Connection, HubTarget};
 use crate::error::SdkError;
-use crate::js::Slot;
 use crosspass_protocol::rpc::{
     Call, Ended, SessionBeginParams, SessionChanged, StorageStatus, TokenGetParams, TokenGrant,
 };
 use crosspass_protocol::{AccessToken, Assertion, ClientId, ErrorCode, ScopeSet};
+use crosspass_web::Slot;
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// Default per-call time limit.
 pub const DEFAULT_TIMEOUT_MS: i32 = 10_000;
@@ -203,7 +202,7 @@ impl Client {
         let failed = || SdkError::LoginRequired("getAssertion did not give an assertion".into());
         let value = callback.call0(&JsValue::NULL).map_err(|_| failed())?;
         let value = match value.dyn_into::<Promise>() {
-            Ok(p) => JsFuture::from(p).await.map_err(|_| failed())?,
+            Ok(p) => crosspass_web::wait(&p).await.map_err(|_| failed())?,
             Err(v) => v,
         };
         let assertion = value
@@ -284,8 +283,8 @@ impl Client {
         let mut retried = false;
         loop {
             let request_init = with_bearer(init, &grant.access_token)?;
-            let response: web_sys::Response = JsFuture::from(
-                window.fetch_with_str_and_init(&url.href(), request_init.unchecked_ref()),
+            let response: web_sys::Response = crosspass_web::wait(
+                &window.fetch_with_str_and_init(&url.href(), request_init.unchecked_ref()),
             )
             .await
             .map_err(|_| SdkError::Network)?

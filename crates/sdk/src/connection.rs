@@ -8,13 +8,14 @@
 //! itself is the authenticated channel (only its other end can post to it).
 
 use crate::error::SdkError;
-use crate::js::{self, Slot};
+use crate::js;
 use crosspass_protocol::json::{Json, Value};
 use crosspass_protocol::rpc::{
     Call, HelloParams, HubMessage, Method, Ready, Request, RequestId, SessionChanged,
     PROTOCOL_VERSION,
 };
 use crosspass_protocol::{text, ClientId, ErrorCode, RpcError};
+use crosspass_web::Slot;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -1,14 +1,8 @@
-//! Small browser helpers: a clock, timers and a one-shot slot.
+//! Small browser helpers: numbers as text, and timers.
 
 use js_sys::Promise;
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 /// A number as JavaScript writes it (`String(n)`): the browser already has the
 /// float formatting that Rust would otherwise add to the bundle.
@@ -26,7 +20,7 @@ pub async fn sleep(ms: i32) {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });
-    let _ = JsFuture::from(promise).await;
+    let _ = crosspass_web::wait(&promise).await;
 }
 
 /// A pending `setTimeout`. Dropping it cancels the timer and frees the callback with
@@ -59,66 +53,5 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) -> Timer {
     Timer {
         id,
         _callback: callback,
-    }
-}
-
-/// A value delivered once, awaited by any number of clones.
-#[derive(Debug)]
-pub struct Slot<T>(Rc<RefCell<SlotState<T>>>);
-
-#[derive(Debug)]
-struct SlotState<T> {
-    value: Option<T>,
-    wakers: Vec<Waker>,
-}
-
-impl<T> Clone for Slot<T> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<T: Clone> Default for Slot<T> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<T: Clone> Slot<T> {
-    /// An empty slot.
-    pub fn new() -> Self {
-        Self(Rc::new(RefCell::new(SlotState {
-            value: None,
-            wakers: Vec::new(),
-        })))
-    }
-
-    /// Delivers `value` (the first delivery wins) and wakes every waiter.
-    pub fn fill(&self, value: T) {
-        let wakers = {
-            let mut state = self.0.borrow_mut();
-            if state.value.is_some() {
-                return;
-            }
-            state.value = Some(value);
-            std::mem::take(&mut state.wakers)
-        };
-        for w in wakers {
-            w.wake();
-        }
-    }
-}
-
-impl<T: Clone> Future for Slot<T> {
-    type Output = T;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let mut state = self.0.borrow_mut();
-        match &state.value {
-            Some(v) => Poll::Ready(v.clone()),
-            None => {
-                state.wakers.push(cx.waker().clone());
-                Poll::Pending
-            }
-        }
     }
 }

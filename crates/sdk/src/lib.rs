@@ -21,7 +21,6 @@ use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 /// A connection to the XYZ hub for one partner client.
 #[wasm_bindgen]
@@ -34,7 +33,7 @@ pub struct Crosspass {
 type Task = std::pin::Pin<Box<dyn Future<Output = Result<JsValue, SdkError>>>>;
 
 fn promise(f: Task) -> Promise {
-    future_to_promise(async move { f.await.map_err(|e| e.to_js()) })
+    crosspass_web::promise(async move { f.await.map_err(|e| e.to_js()) })
 }
 
 #[wasm_bindgen]

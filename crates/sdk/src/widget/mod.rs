@@ -12,13 +12,13 @@ mod style;
 
 use crate::client::{get, Client};
 use crate::error::SdkError;
+use crosspass_web::spawn;
 use js_sys::{Function, Object, Reflect, JSON};
 use schema::{Field, Kind};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
     Document, Element, Event, HtmlElement, HtmlInputElement, HtmlSelectElement, ShadowRoot,
 };
@@ -372,12 +372,12 @@ impl Form {
         self.listen(&form, "change", |f, _| f.dirty.set(true));
         self.listen(&form, "submit", |f, e| {
             e.prevent_default();
-            spawn_local(async move { f.save().await });
+            spawn(async move { f.save().await });
         });
         self.listen(&keep, "click", |f, _| f.keep_mine());
         self.listen(&take, "click", |f, _| f.take_theirs());
         self.listen(&sign_in, "click", |f, _| {
-            spawn_local(async move {
+            spawn(async move {
                 f.set_state(State::Loading, "Signing in…");
                 match f.client.sign_in_shared().await {
                     Ok(_) => f.load().await,
@@ -507,7 +507,7 @@ impl Form {
 
     fn start_load(form: &Rc<Form>) {
         let form = form.clone();
-        spawn_local(async move { form.load().await });
+        spawn(async move { form.load().await });
     }
 
     /// GETs `path` as JSON: (status, body, etag).
@@ -974,7 +974,7 @@ impl Form {
         *self.etag.borrow_mut() = etag;
         self.set_state(State::Ready, "");
         let form = self.clone();
-        spawn_local(async move { form.save().await });
+        spawn(async move { form.save().await });
     }
 
     /// Replaces the form's values with the newer version.
@@ -1012,7 +1012,7 @@ async fn read(response: web_sys::Response) -> Result<(u16, JsValue, Option<Strin
     let status = response.status();
     let etag = response.headers().get("ETag").ok().flatten();
     let body = match response.json() {
-        Ok(p) => JsFuture::from(p).await.unwrap_or(JsValue::NULL),
+        Ok(p) => crosspass_web::wait(&p).await.unwrap_or(JsValue::NULL),
         Err(_) => JsValue::NULL,
     };
     Ok((status, body, etag))

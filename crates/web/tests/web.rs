@@ -1,0 +1,127 @@
+//! The executor, promise adapters and slots in a real browser.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crosspass_web::{promise, spawn, wait, Slot};
+use js_sys::Promise;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Resolves after `ms`, through the browser's timer (a real macrotask boundary).
+async fn sleep(ms: i32) {
+    let p = Promise::new(&mut |resolve, _| {
+        web_sys_timeout(&resolve, ms);
+    });
+    wait(&p).await.unwrap();
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn web_sys_timeout(f: &js_sys::Function, ms: i32) -> i32;
+}
+
+#[wasm_bindgen_test]
+async fn wait_gives_the_value_or_the_rejection() {
+    let ok = wait(&Promise::resolve(&JsValue::from(7))).await;
+    assert_eq!(ok.unwrap().as_f64(), Some(7.0));
+    let err = wait(&Promise::reject(&JsValue::from("no"))).await;
+    assert_eq!(err.unwrap_err().as_string().as_deref(), Some("no"));
+}
+
+#[wasm_bindgen_test]
+async fn promise_settles_with_the_future() {
+    let fulfilled = promise(async {
+        sleep(1).await;
+        Ok(JsValue::from("done"))
+    });
+    assert_eq!(
+        wait(&fulfilled).await.unwrap().as_string().as_deref(),
+        Some("done")
+    );
+    let rejected = promise(async { Err(JsValue::from("failed")) });
+    assert_eq!(
+        wait(&rejected).await.unwrap_err().as_string().as_deref(),
+        Some("failed")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn spawned_tasks_run_in_order_and_may_spawn_more() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let done: Slot<()> = Slot::new();
+    for i in 0..3 {
+        let log = log.clone();
+        spawn(async move { log.borrow_mut().push(i) });
+    }
+    {
+        let (log, done) = (log.clone(), done.clone());
+        // A task that spawns while it runs: the new task must not take its place.
+        spawn(async move {
+            let inner_log = log.clone();
+            let inner_done = done.clone();
+            spawn(async move {
+                inner_log.borrow_mut().push(10);
+                inner_done.fill(());
+            });
+            sleep(5).await;
+            log.borrow_mut().push(4);
+        });
+    }
+    done.await;
+    sleep(20).await;
+    assert_eq!(*log.borrow(), vec![0, 1, 2, 10, 4]);
+}
+
+#[wasm_bindgen_test]
+async fn a_slot_wakes_every_waiter_with_the_first_value() {
+    let slot: Slot<u32> = Slot::new();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    for _ in 0..3 {
+        let (slot, seen) = (slot.clone(), seen.clone());
+        spawn(async move {
+            let value = slot.await;
+            seen.borrow_mut().push(value);
+        });
+    }
+    sleep(1).await;
+    assert!(seen.borrow().is_empty());
+    slot.fill(5);
+    slot.fill(6);
+    sleep(1).await;
+    assert_eq!(*seen.borrow(), vec![5, 5, 5]);
+    assert_eq!(slot.clone().await, 5);
+}
+
+/// Fills a slot when dropped.
+struct FillOnDrop(Slot<()>);
+
+impl Drop for FillOnDrop {
+    fn drop(&mut self) {
+        self.0.fill(());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_task_may_wake_others_as_it_is_dropped() {
+    let slot: Slot<()> = Slot::new();
+    let done: Slot<()> = Slot::new();
+    {
+        let (slot, done) = (slot.clone(), done.clone());
+        spawn(async move {
+            slot.await;
+            done.fill(());
+        });
+    }
+    let guard = FillOnDrop(slot);
+    spawn(async move {
+        let _guard = guard;
+        sleep(1).await;
+    });
+    // The waiter is woken by the first task's drop, inside the executor's loop.
+    done.await;
+}
