@@ -58,6 +58,8 @@ bind crosspass_sdk dist/sdk crosspass_core
 # The SDK's hand-written JS (script-tag loader, npm entry points, types) ships beside
 # the glue; dist/sdk is the npm package.
 cp -R crates/sdk/js/. dist/sdk/
+# The hub page's bootstrap is served minified beside the modules it loads.
+cp www/hub/hub.js dist/hub/
 node scripts/minify.mjs dist/hub/*.js dist/sdk/*.js
 
 step "sizes (bytes)"
@@ -78,6 +80,7 @@ done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' \) | s
 echo
 printf '%-44s %10s %10s\n' bundle raw gzip-9
 row "hub (wasm + glue)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js)
+row "hub page (wasm + glue + hub.js)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js dist/hub/hub.js)
 core=(dist/sdk/crosspass_core_bg.wasm dist/sdk/crosspass_core.js dist/sdk/index.js dist/sdk/entry.js dist/sdk/frame.js)
 form=(dist/sdk/crosspass_sdk_bg.wasm dist/sdk/crosspass_sdk.js dist/sdk/form.js dist/sdk/entry.js dist/sdk/frame.js)
 row "sdk core: crosspass (wasm + js)" $(size "${core[@]}")

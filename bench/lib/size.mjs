@@ -38,7 +38,7 @@ export async function sizes() {
   const hub = await measure([
     join(ROOT, "dist", "hub", "crosspass_hub_bg.wasm"),
     join(ROOT, "dist", "hub", "crosspass_hub.js"),
-    join(ROOT, "www", "hub", "hub.js"),
+    join(ROOT, "dist", "hub", "hub.js"),
   ]);
   const sdkCore = await measure(sdk("crosspass_core_bg.wasm", "crosspass_core.js", "index.js", "entry.js", "frame.js"));
   const sdkFull = await measure(sdk("crosspass_sdk_bg.wasm", "crosspass_sdk.js", "form.js", "entry.js", "frame.js"));

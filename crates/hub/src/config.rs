@@ -1,6 +1,7 @@
 //! The hub configuration the server embeds in the hub page.
 
 use crosspass_protocol::json::{self, JsonError, Members, Value};
+use crosspass_protocol::text::Describe;
 use crosspass_protocol::{ClientId, OriginAllowlist, OriginPattern, ScopeSet, TenantId};
 
 /// Id of the `<script type="application/json">` element holding the configuration.
@@ -39,8 +40,7 @@ impl HubConfig {
                 .iter()
                 .map(|i| {
                     let text = i.as_str().ok_or(JsonError::Type("origins", "strings"))?;
-                    OriginPattern::parse(text)
-                        .map_err(|e| JsonError::Invalid("origins", e.to_string()))
+                    OriginPattern::parse(text).map_err(|e| JsonError::Invalid("origins", e.text()))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
             _ => return Err(JsonError::Type("origins", "an array")),

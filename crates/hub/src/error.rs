@@ -2,7 +2,7 @@
 
 use crosspass_protocol::claims::ClaimError;
 use crosspass_protocol::jose::JoseError;
-use crosspass_protocol::text::write_parts;
+use crosspass_protocol::text::{write_parts, Describe, Sink};
 use crosspass_protocol::{ErrorCode, RpcError};
 use std::fmt;
 
@@ -35,19 +35,19 @@ pub enum HubError {
     ConsentRequired,
 }
 
-impl fmt::Display for HubError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for HubError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             HubError::LoginRequired => {
                 f.write_str("no session for the requested scope; sign in first")
             }
             HubError::MalformedToken(e) => {
                 f.write_str("access token is malformed: ")?;
-                fmt::Display::fmt(e, f)
+                e.describe(f)
             }
             HubError::TokenRejected(e) => {
                 f.write_str("access token rejected: ")?;
-                fmt::Display::fmt(e, f)
+                e.describe(f)
             }
             HubError::NotAnAccessToken => f.write_str("not an access token (typ must be at+jwt)"),
             HubError::InvalidGrant => {
@@ -67,6 +67,12 @@ impl fmt::Display for HubError {
             HubError::PopupBlocked => f.write_str("the browser blocked the XYZ window"),
             HubError::ConsentRequired => f.write_str("storage access was not granted"),
         }
+    }
+}
+
+impl fmt::Display for HubError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
     }
 }
 
@@ -113,6 +119,6 @@ impl HubError {
 
     /// The failure as it travels in an RPC reply.
     pub fn to_rpc_error(&self) -> RpcError {
-        RpcError::new(self.code(), self.to_string())
+        RpcError::new(self.code(), self.text())
     }
 }

@@ -46,9 +46,27 @@ struct Channel {
     _on_message: Listener,
 }
 
+/// How a storage consent ended, for every call waiting on it (`Copy`: each gets one).
+type ConsentOutcome = Result<StorageStatus, ConsentFailure>;
+
+#[derive(Clone, Copy, Debug)]
+enum ConsentFailure {
+    PopupBlocked,
+    NotGranted,
+}
+
+impl From<ConsentFailure> for HubError {
+    fn from(f: ConsentFailure) -> Self {
+        match f {
+            ConsentFailure::PopupBlocked => HubError::PopupBlocked,
+            ConsentFailure::NotGranted => HubError::ConsentRequired,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Consent {
-    waiters: Vec<Slot<Result<StorageStatus, HubError>>>,
+    waiters: Vec<Slot<ConsentOutcome>>,
     access_refused: bool,
     popup: Option<web_sys::Window>,
 }
@@ -352,14 +370,14 @@ impl Hub {
         let slot = Slot::new();
         self.consent.borrow_mut().waiters.push(slot.clone());
         self.show_button(true);
-        slot.await
+        Ok(slot.await?)
     }
 
-    fn finish_consent(&self, outcome: Result<StorageStatus, HubError>) {
+    fn finish_consent(&self, outcome: ConsentOutcome) {
         self.show_button(false);
         let waiters = std::mem::take(&mut self.consent.borrow_mut().waiters);
         for w in waiters {
-            w.fill(outcome.clone());
+            w.fill(outcome);
         }
     }
 
@@ -441,7 +459,7 @@ impl Hub {
                 let hub = self.clone();
                 crosspass_web::spawn(async move { hub.watch_popup(popup).await });
             }
-            None => self.finish_consent(Err(HubError::PopupBlocked)),
+            None => self.finish_consent(Err(ConsentFailure::PopupBlocked)),
         }
     }
 
@@ -454,7 +472,7 @@ impl Hub {
                 Some(p) if Object::is(&p, &popup) => {
                     if popup.closed().unwrap_or(true) {
                         self.consent.borrow_mut().popup = None;
-                        self.finish_consent(Err(HubError::ConsentRequired));
+                        self.finish_consent(Err(ConsentFailure::NotGranted));
                         return;
                     }
                 }

@@ -1,6 +1,6 @@
 //! Small browser helpers: a clock and timeouts.
 
-use js_sys::{Array, Promise};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 
 /// Unix seconds from the browser clock.
@@ -32,4 +32,13 @@ pub async fn sleep(ms: i32) {
 pub async fn with_timeout(promise: Promise, ms: i32) -> Result<JsValue, JsValue> {
     let race = Promise::race(&Array::of2(&promise, &reject_after(ms)));
     crosspass_web::wait(&race).await
+}
+
+/// A plain object with these properties.
+pub fn object(properties: &[(&str, &JsValue)]) -> Object {
+    let o = Object::new();
+    for (name, value) in properties {
+        let _ = Reflect::set(&o, &JsValue::from_str(name), value);
+    }
+    o
 }

@@ -152,8 +152,7 @@ async fn storage_access_permission(window: &web_sys::Window) -> bool {
     else {
         return false;
     };
-    let descriptor = Object::new();
-    let _ = Reflect::set(&descriptor, &"name".into(), &"storage-access".into());
+    let descriptor = js::object(&[("name", &"storage-access".into())]);
     let Ok(promise) = query
         .call1(&permissions, &descriptor)
         .and_then(|p| p.dyn_into::<Promise>())
@@ -182,8 +181,7 @@ pub enum Access {
 /// `BroadcastChannel` is not asked for: Chromium 156's renderer crashes on it.
 pub fn request_access() -> Option<Promise> {
     let document = web_sys::window()?.document()?;
-    let types = Object::new();
-    let _ = Reflect::set(&types, &"localStorage".into(), &JsValue::TRUE);
+    let types = js::object(&[("localStorage", &JsValue::TRUE)]);
     document
         .unchecked_ref::<AccessDocument>()
         .request_storage_access(&types)
@@ -199,7 +197,10 @@ pub async fn finish_access(promise: Promise, timeout_ms: Option<i32>) -> Option<
     let handle = result.ok()?;
     let from_handle = Reflect::get(&handle, &"localStorage".into())
         .ok()
-        .and_then(|s| s.dyn_into::<web_sys::Storage>().ok());
+        // The handle's `localStorage` is a Storage wherever it is an object; anything
+        // else fails the probe below.
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into::<web_sys::Storage>);
     match from_handle {
         Some(storage) if crate::store::is_usable(&storage) => Some(Access::Handle(storage)),
         Some(_) => None,

@@ -22,6 +22,7 @@ pub use config::HubConfig;
 pub use error::HubError;
 pub use hub::Hub;
 
+use crosspass_protocol::text::Describe;
 use wasm_bindgen::prelude::*;
 
 fn read_config() -> Result<HubConfig, JsValue> {
@@ -31,7 +32,7 @@ fn read_config() -> Result<HubConfig, JsValue> {
         .and_then(|e| e.text_content())
         .ok_or("the hub page has no configuration")?;
     HubConfig::from_json(&text)
-        .map_err(|e| JsValue::from_str(&["invalid hub configuration: ", &e.to_string()].concat()))
+        .map_err(|e| JsValue::from_str(&["invalid hub configuration: ", &e.text()].concat()))
 }
 
 /// Starts the hub on the hub page; resolves once it listens.

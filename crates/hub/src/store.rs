@@ -3,6 +3,7 @@
 use crate::error::HubError;
 use crosspass_protocol::json::{Json, JsonError, Members, Value};
 use crosspass_protocol::rpc::StorageRung;
+use crosspass_protocol::text::Describe;
 use crosspass_protocol::{AccessToken, ClientId, ScopeSet, TenantId};
 
 /// A token is handed out only while it has at least this long to live, so that it
@@ -40,7 +41,7 @@ impl Json for StoredToken {
                 "access_token",
                 Some(self.access_token.expose_secret().into()),
             ),
-            ("scope", Some(self.scope.to_string().into())),
+            ("scope", Some(self.scope.text().into())),
             ("expires_at", Some(self.expires_at.into())),
             ("client_id", Some(self.client_id.as_str().into())),
         ])

@@ -4,9 +4,11 @@
 
 use crate::config::HubConfig;
 use crate::error::HubError;
+use crate::js;
 use crate::store::{StoredToken, MIN_REMAINING_SECS};
-use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, ACCESS_TOKEN_TYP};
+use crosspass_protocol::claims::{AccessTokenBinding, AccessTokenExpectations, ACCESS_TOKEN_TYP};
 use crosspass_protocol::json::{self, Json, Members};
+use crosspass_protocol::text::Describe;
 use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -18,7 +20,7 @@ const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
 /// Reads an access token's claims (not its signature: only XYZ's server can check that),
 /// refusing anything whose `typ` is not `at+jwt`.
-pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenClaims, HubError> {
+pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenBinding, HubError> {
     let parts = jose::split(token.expose_secret())?;
     let header = jose::segment_value(parts.header)?;
     let typ = header.get("typ").and_then(json::Value::as_str);
@@ -26,8 +28,8 @@ pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenClaims, Hub
         return Err(HubError::NotAnAccessToken);
     }
     Ok(
-        AccessTokenClaims::from_value(&jose::segment_value(parts.payload)?)
-            .map_err(|e| jose::JoseError::Json(e.to_string()))?,
+        AccessTokenBinding::from_value(&jose::segment_value(parts.payload)?)
+            .map_err(|e| jose::JoseError::Json(e.text()))?,
     )
 }
 
@@ -37,7 +39,7 @@ pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenClaims, Hub
 pub fn check_claims(
     config: &HubConfig,
     token: &AccessToken,
-    claims: &AccessTokenClaims,
+    claims: &AccessTokenBinding,
     required: &ScopeSet,
     now: i64,
 ) -> Result<StoredToken, HubError> {
@@ -77,11 +79,11 @@ pub fn check_access_token(
 /// Claims of the tokens the hub has decoded, by token text: `token.get` checks a
 /// stored token's claims on every call, but decodes each token once.
 #[derive(Debug, Default)]
-pub struct Decoded(Vec<(AccessToken, Rc<AccessTokenClaims>)>);
+pub struct Decoded(Vec<(AccessToken, Rc<AccessTokenBinding>)>);
 
 impl Decoded {
     /// The claims of `token`, decoded now or remembered.
-    pub fn claims(&mut self, token: &AccessToken) -> Result<Rc<AccessTokenClaims>, HubError> {
+    pub fn claims(&mut self, token: &AccessToken) -> Result<Rc<AccessTokenBinding>, HubError> {
         if let Some((_, c)) = self.0.iter().find(|(t, _)| t == token) {
             return Ok(c.clone());
         }
@@ -132,7 +134,7 @@ fn hex_digit(n: u8) -> char {
 /// The body of the token request for `assertion`. Without an explicit `scope` the
 /// assertion's own `scope` claim decides (asking for more would be `invalid_scope`).
 pub fn grant_body(config: &HubConfig, assertion: &Assertion, scope: Option<&ScopeSet>) -> String {
-    let scope = scope.map(ToString::to_string).unwrap_or_default();
+    let scope = scope.map(Describe::text).unwrap_or_default();
     let mut pairs = vec![
         ("grant_type", JWT_BEARER_GRANT),
         ("assertion", assertion.expose_secret()),
@@ -185,27 +187,26 @@ pub async fn redeem(
     scope: Option<&ScopeSet>,
 ) -> Result<AccessToken, HubError> {
     let window = web_sys::window().ok_or(HubError::Network)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&grant_body(config, assertion, scope).into());
-    init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_cache(web_sys::RequestCache::NoStore);
-    init.set_redirect(web_sys::RequestRedirect::Error);
-    let headers = web_sys::Headers::new().map_err(|_| HubError::Network)?;
-    headers
-        .set("Content-Type", "application/x-www-form-urlencoded")
-        .map_err(|_| HubError::Network)?;
-    headers
-        .set("Accept", "application/json")
-        .map_err(|_| HubError::Network)?;
-    init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(&config.token_endpoint, &init)
-        .map_err(|_| HubError::Network)?;
-    let response: web_sys::Response = crosspass_web::wait(&window.fetch_with_request(&request))
+    // Plain objects, as `fetch` takes them: the typed `RequestInit` and `Headers`
+    // setters would add a binding each to the hub's glue.
+    let headers = js::object(&[
+        ("Content-Type", &"application/x-www-form-urlencoded".into()),
+        ("Accept", &"application/json".into()),
+    ]);
+    let init = js::object(&[
+        ("method", &"POST".into()),
+        ("body", &grant_body(config, assertion, scope).into()),
+        ("headers", &headers),
+        ("credentials", &"omit".into()),
+        ("cache", &"no-store".into()),
+        ("redirect", &"error".into()),
+    ]);
+    let fetched = window.fetch_with_str_and_init(&config.token_endpoint, init.unchecked_ref());
+    // `fetch` fulfils with a Response or rejects.
+    let response: web_sys::Response = crosspass_web::wait(&fetched)
         .await
         .map_err(|_| HubError::Network)?
-        .dyn_into()
-        .map_err(|_| HubError::Network)?;
+        .unchecked_into();
     let text_promise = response.text().map_err(|_| HubError::Network)?;
     let body = crosspass_web::wait(&text_promise)
         .await

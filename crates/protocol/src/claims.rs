@@ -6,7 +6,7 @@ use crate::exchange::Actor;
 use crate::ids::{ClientId, TenantId};
 use crate::json::{Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
-use crate::text::write_parts;
+use crate::text::{write_parts, Describe, Sink};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -46,8 +46,8 @@ pub enum ClaimError {
     Scope,
 }
 
-impl fmt::Display for ClaimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for ClaimError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             ClaimError::Missing(claim) => write_parts(f, &["missing claim `", claim, "`"]),
             ClaimError::Invalid(claim) => write_parts(f, &["invalid claim `", claim, "`"]),
@@ -60,6 +60,12 @@ impl fmt::Display for ClaimError {
             ClaimError::NotYetValid => f.write_str("token not yet valid"),
             ClaimError::Scope => f.write_str("scope not allowed"),
         }
+    }
+}
+
+impl fmt::Display for ClaimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
     }
 }
 
@@ -250,21 +256,40 @@ impl Json for Audience {
     }
 }
 
-/// The same JSON form as the `serde` one, for browser code that links no `serde_json`.
-/// Claims it does not know are ignored, as RFC 7519 §4 asks.
-impl Json for AccessTokenClaims {
+/// The claims that bind an access token: issuer, audience, client, tenant, scopes and
+/// lifetime. A holder that cannot verify the signature (the hub) reads these, and
+/// checks them before it stores a token or hands it out; `sub`, `jti` and `act` are for
+/// the API, which verifies the whole token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessTokenBinding {
+    /// XYZ's issuer.
+    pub iss: String,
+    /// The API the token is for.
+    pub aud: Audience,
+    /// The client the token was issued to.
+    pub client_id: ClientId,
+    /// The tenant of the user.
+    pub tenant: TenantId,
+    /// Granted scopes.
+    pub scope: ScopeSet,
+    /// Issued at.
+    pub iat: i64,
+    /// Expires at.
+    pub exp: i64,
+}
+
+/// The JSON form of [`AccessTokenClaims`], for browser code that links no `serde_json`.
+/// Other claims are ignored, as RFC 7519 §4 asks.
+impl Json for AccessTokenBinding {
     fn to_value(&self) -> Value {
         Value::object([
             ("iss", Some(self.iss.as_str().into())),
-            ("sub", Some(self.sub.as_str().into())),
             ("aud", Some(self.aud.to_value())),
             ("client_id", Some(self.client_id.as_str().into())),
             ("tenant", Some(self.tenant.as_str().into())),
-            ("scope", Some(self.scope.to_string().into())),
-            ("jti", Some(self.jti.as_str().into())),
+            ("scope", Some(self.scope.text().into())),
             ("iat", Some(self.iat.into())),
             ("exp", Some(self.exp.into())),
-            ("act", self.act.as_ref().map(Json::to_value)),
         ])
     }
 
@@ -272,15 +297,12 @@ impl Json for AccessTokenClaims {
         let mut m = Members::of(v, "claims")?;
         Ok(Self {
             iss: m.str("iss")?.to_owned(),
-            sub: m.str("sub")?.to_owned(),
             aud: Audience::from_value(m.required("aud")?)?,
             client_id: m.parsed("client_id", |s| ClientId::new(s))?,
             tenant: m.parsed("tenant", |s| TenantId::new(s))?,
             scope: m.parsed("scope", ScopeSet::parse)?,
-            jti: m.str("jti")?.to_owned(),
             iat: m.int("iat")?,
             exp: m.int("exp")?,
-            act: m.take("act").map(Actor::from_value).transpose()?,
         })
     }
 }
@@ -298,11 +320,18 @@ pub struct AccessTokenExpectations<'a> {
     pub required_scope: Option<&'a ScopeSet>,
 }
 
-impl AccessTokenClaims {
-    /// Checks issuer, audience, client, scope and expiry in that order. A token must
-    /// still be valid `min_remaining` seconds from `now` (the hub asks for 30 so that it
-    /// never hands out a token about to die in flight).
-    pub fn check(
+/// The fields [`AccessTokenClaims::check`] and [`AccessTokenBinding::check`] read.
+struct BindingRef<'a> {
+    iss: &'a str,
+    aud: &'a Audience,
+    client_id: &'a ClientId,
+    scope: &'a ScopeSet,
+    iat: i64,
+    exp: i64,
+}
+
+impl BindingRef<'_> {
+    fn check(
         &self,
         expect: &AccessTokenExpectations<'_>,
         now: i64,
@@ -314,12 +343,12 @@ impl AccessTokenClaims {
         if !self.aud.is_exactly(expect.audience) {
             return Err(ClaimError::WrongAudience);
         }
-        if expect.client_id.is_some_and(|c| *c != self.client_id) {
+        if expect.client_id.is_some_and(|c| c != self.client_id) {
             return Err(ClaimError::ClientIdMismatch);
         }
         if expect
             .required_scope
-            .is_some_and(|s| !s.is_subset(&self.scope))
+            .is_some_and(|s| !s.is_subset(self.scope))
         {
             return Err(ClaimError::Scope);
         }
@@ -330,6 +359,50 @@ impl AccessTokenClaims {
             return Err(ClaimError::IssuedInFuture);
         }
         Ok(())
+    }
+}
+
+/// `check` for both types that carry the binding claims as fields.
+macro_rules! check_binding {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// Checks issuer, audience, client, scope and expiry in that order. A token
+            /// must still be valid `min_remaining` seconds from `now` (the hub asks for 30
+            /// so that it never hands out a token about to die in flight).
+            pub fn check(
+                &self,
+                expect: &AccessTokenExpectations<'_>,
+                now: i64,
+                min_remaining: i64,
+            ) -> Result<(), ClaimError> {
+                BindingRef {
+                    iss: &self.iss,
+                    aud: &self.aud,
+                    client_id: &self.client_id,
+                    scope: &self.scope,
+                    iat: self.iat,
+                    exp: self.exp,
+                }
+                .check(expect, now, min_remaining)
+            }
+        }
+    )*};
+}
+
+check_binding!(AccessTokenClaims, AccessTokenBinding);
+
+impl AccessTokenClaims {
+    /// The claims that bind this token.
+    pub fn binding(&self) -> AccessTokenBinding {
+        AccessTokenBinding {
+            iss: self.iss.clone(),
+            aud: self.aud.clone(),
+            client_id: self.client_id.clone(),
+            tenant: self.tenant.clone(),
+            scope: self.scope.clone(),
+            iat: self.iat,
+            exp: self.exp,
+        }
     }
 }
 
@@ -354,7 +427,7 @@ mod tests {
     }
 
     #[test]
-    fn access_token_json_matches_serde() {
+    fn the_binding_reads_the_serde_json_of_the_claims() {
         let claims = AccessTokenClaims {
             iss: "https://sso.xyz".into(),
             sub: "u_1".into(),
@@ -368,11 +441,20 @@ mod tests {
             act: None,
         };
         let by_serde = serde_json::to_string(&claims).unwrap();
-        assert_eq!(AccessTokenClaims::from_json(&by_serde).unwrap(), claims);
         assert_eq!(
-            serde_json::from_str::<AccessTokenClaims>(&claims.to_json()).unwrap(),
+            AccessTokenBinding::from_json(&by_serde).unwrap(),
+            claims.binding()
+        );
+        // What the binding writes, serde reads back (with the claims it does not carry).
+        let mut round =
+            serde_json::from_str::<serde_json::Value>(&claims.binding().to_json()).unwrap();
+        round["sub"] = "u_1".into();
+        round["jti"] = "j".into();
+        assert_eq!(
+            serde_json::from_value::<AccessTokenClaims>(round).unwrap(),
             claims
         );
+        // Delegation and unknown claims do not change what binds the token.
         let delegated = AccessTokenClaims {
             act: Some(Actor {
                 sub: "records-sync".into(),
@@ -380,30 +462,101 @@ mod tests {
             }),
             ..claims.clone()
         };
-        let by_serde = serde_json::to_string(&delegated).unwrap();
-        assert_eq!(AccessTokenClaims::from_json(&by_serde).unwrap(), delegated);
-        assert_eq!(
-            serde_json::from_str::<AccessTokenClaims>(&delegated.to_json()).unwrap(),
-            delegated
-        );
-        let mut extra = serde_json::to_value(&claims).unwrap();
+        let mut extra = serde_json::to_value(&delegated).unwrap();
         extra["ext"] = serde_json::json!({"any": 1});
         assert_eq!(
-            AccessTokenClaims::from_json(&extra.to_string()).unwrap(),
-            claims
+            AccessTokenBinding::from_json(&extra.to_string()).unwrap(),
+            claims.binding()
         );
         for (member, bad) in [
             ("exp", serde_json::json!("1800000300")),
             ("exp", serde_json::json!(1.5)),
+            ("iat", serde_json::Value::Null),
             ("aud", serde_json::json!(7)),
             ("client_id", serde_json::json!("a b")),
+            ("tenant", serde_json::json!("")),
             ("scope", serde_json::json!(["form.read"])),
-            ("act", serde_json::json!("records-sync")),
+            ("iss", serde_json::json!(1)),
         ] {
             let mut v = serde_json::to_value(&claims).unwrap();
             v[member] = bad;
-            assert!(AccessTokenClaims::from_json(&v.to_string()).is_err(), "{v}");
+            assert!(
+                AccessTokenBinding::from_json(&v.to_string()).is_err(),
+                "{v}"
+            );
             assert!(serde_json::from_value::<AccessTokenClaims>(v).is_err());
+        }
+    }
+
+    #[test]
+    fn binding_and_claims_check_alike() {
+        let claims = AccessTokenClaims {
+            iss: "https://sso.xyz".into(),
+            sub: "u_1".into(),
+            aud: Audience::One("https://sso.xyz/api".into()),
+            client_id: ClientId::new("abc").unwrap(),
+            tenant: TenantId::new("abc").unwrap(),
+            scope: ScopeSet::parse("form.read").unwrap(),
+            jti: "j".into(),
+            iat: NOW,
+            exp: NOW + 300,
+            act: None,
+        };
+        let abc = ClientId::new("abc").unwrap();
+        let def = ClientId::new("def").unwrap();
+        let read = ScopeSet::parse("form.read").unwrap();
+        let write = ScopeSet::parse("form.write").unwrap();
+        let expect = |issuer, audience, client_id, required_scope| AccessTokenExpectations {
+            issuer,
+            audience,
+            client_id,
+            required_scope,
+        };
+        let cases = [
+            (
+                expect(
+                    "https://sso.xyz",
+                    "https://sso.xyz/api",
+                    Some(&abc),
+                    Some(&read),
+                ),
+                NOW,
+                Ok(()),
+            ),
+            (
+                expect("https://other", "https://sso.xyz/api", None, None),
+                NOW,
+                Err(ClaimError::WrongIssuer),
+            ),
+            (
+                expect("https://sso.xyz", "https://other/api", None, None),
+                NOW,
+                Err(ClaimError::WrongAudience),
+            ),
+            (
+                expect("https://sso.xyz", "https://sso.xyz/api", Some(&def), None),
+                NOW,
+                Err(ClaimError::ClientIdMismatch),
+            ),
+            (
+                expect("https://sso.xyz", "https://sso.xyz/api", None, Some(&write)),
+                NOW,
+                Err(ClaimError::Scope),
+            ),
+            (
+                expect("https://sso.xyz", "https://sso.xyz/api", None, None),
+                NOW + 280,
+                Err(ClaimError::Expired),
+            ),
+            (
+                expect("https://sso.xyz", "https://sso.xyz/api", None, None),
+                NOW - 600,
+                Err(ClaimError::IssuedInFuture),
+            ),
+        ];
+        for (e, now, want) in cases {
+            assert_eq!(claims.check(&e, now, 30), want);
+            assert_eq!(claims.binding().check(&e, now, 30), want);
         }
     }
 

@@ -1,5 +1,6 @@
 //! Identifiers that name registry entries: clients, tenants and downstream APIs.
 
+use crate::text::{Describe, Sink};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -7,16 +8,31 @@ use std::fmt;
 pub const MAX_ID_LEN: usize = 64;
 
 /// Why an identifier was rejected.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdError {
     /// Empty or longer than [`MAX_ID_LEN`].
-    // The literal keeps the message free of formatting code; a test ties it to the constant.
-    #[error("identifier must be 1 to 64 characters")]
     Length,
     /// A character outside `A-Z a-z 0-9 . _ -`.
-    #[error("identifier may only contain letters, digits, '.', '_' and '-'")]
     Charset,
 }
+
+impl Describe for IdError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
+        f.write_str(match self {
+            // A literal, free of formatting code; a test ties it to the constant.
+            IdError::Length => "identifier must be 1 to 64 characters",
+            IdError::Charset => "identifier may only contain letters, digits, '.', '_' and '-'",
+        })
+    }
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
+    }
+}
+
+impl std::error::Error for IdError {}
 
 fn check_id(s: &str) -> Result<(), IdError> {
     if s.is_empty() || s.len() > MAX_ID_LEN {

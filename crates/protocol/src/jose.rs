@@ -6,7 +6,7 @@
 //! server verifies signatures (see the `jws` feature) before it reads claims.
 
 use crate::json;
-use crate::text::write_parts;
+use crate::text::{write_parts, Describe, Sink};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -28,14 +28,20 @@ pub enum JoseError {
     Json(String),
 }
 
-impl fmt::Display for JoseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for JoseError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             JoseError::TooLarge => f.write_str("token too large"),
             JoseError::Structure => f.write_str("not a compact JWS"),
             JoseError::Base64 => f.write_str("invalid base64url"),
             JoseError::Json(why) => write_parts(f, &["malformed JSON: ", why]),
         }
+    }
+}
+
+impl fmt::Display for JoseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
     }
 }
 
@@ -154,7 +160,7 @@ pub fn decode_json<T: DeserializeOwned>(segment: &str) -> Result<T, JoseError> {
 pub fn segment_value(segment: &str) -> Result<json::Value, JoseError> {
     let bytes = b64_decode(segment)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| JoseError::Json("not UTF-8".into()))?;
-    json::parse(text).map_err(|e| JoseError::Json(e.to_string()))
+    json::parse(text).map_err(|e| JoseError::Json(e.text()))
 }
 
 /// True when `typ` names `expected` in short (`at+jwt`) or media-type

@@ -8,7 +8,7 @@
 //! are integers and as their source text otherwise, so no floating-point code is
 //! linked in.
 
-use crate::text::{self, write_parts};
+use crate::text::{self, write_parts, Describe, Sink};
 use std::fmt;
 
 /// Deepest nesting of arrays and objects accepted.
@@ -52,8 +52,8 @@ pub enum JsonError {
     Invalid(&'static str, String),
 }
 
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for JsonError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             JsonError::Syntax(at) => {
                 write_parts(f, &["invalid JSON at byte ", &text::decimal(*at as i64)])
@@ -65,6 +65,12 @@ impl fmt::Display for JsonError {
             JsonError::Type(name, kind) => write_parts(f, &["`", name, "` must be ", kind]),
             JsonError::Invalid(name, why) => write_parts(f, &["`", name, "`: ", why]),
         }
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
     }
 }
 
@@ -538,23 +544,23 @@ impl<'a> Members<'a> {
     }
 
     /// A required string member parsed by `parse` (its error becomes [`JsonError::Invalid`]).
-    pub fn parsed<T, E: fmt::Display>(
+    pub fn parsed<T, E: Describe>(
         &mut self,
         name: &'static str,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Result<T, JsonError> {
         let s = self.str(name)?;
-        parse(s).map_err(|e| JsonError::Invalid(name, e.to_string()))
+        parse(s).map_err(|e| JsonError::Invalid(name, e.text()))
     }
 
     /// An optional string member parsed by `parse`.
-    pub fn opt_parsed<T, E: fmt::Display>(
+    pub fn opt_parsed<T, E: Describe>(
         &mut self,
         name: &'static str,
         parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Result<Option<T>, JsonError> {
         self.opt_str(name)?
-            .map(|s| parse(s).map_err(|e| JsonError::Invalid(name, e.to_string())))
+            .map(|s| parse(s).map_err(|e| JsonError::Invalid(name, e.text())))
             .transpose()
     }
 
@@ -709,8 +715,10 @@ mod tests {
         );
         let mut m = Members::of(&v, "thing").unwrap();
         assert_eq!(
-            m.parsed("s", |s| s.parse::<u8>()).unwrap_err().to_string(),
-            "`s`: invalid digit found in string"
+            m.parsed("s", |s| s.parse::<u8>().map_err(|_| "not a small number"))
+                .unwrap_err()
+                .to_string(),
+            "`s`: not a small number"
         );
         assert_eq!(m.finish(), Err(JsonError::Unknown("n".into())));
     }

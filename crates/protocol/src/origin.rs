@@ -6,7 +6,7 @@
 //! browser puts in `MessageEvent.origin`, and needs no URL library, so the hub can
 //! compare origins without shipping one.
 
-use crate::text::{self, write_parts};
+use crate::text::{self, write_parts, Describe, Sink};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -34,8 +34,8 @@ pub enum OriginError {
     WildcardTooBroad,
 }
 
-impl fmt::Display for OriginError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for OriginError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             OriginError::Null => f.write_str("the opaque origin \"null\" is never allowed"),
             OriginError::TooLong => f.write_str("origin too long"),
@@ -48,6 +48,12 @@ impl fmt::Display for OriginError {
                 f.write_str("a wildcard pattern needs a parent domain of at least two labels")
             }
         }
+    }
+}
+
+impl fmt::Display for OriginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::ids::ClientId;
 use crate::json::{self, Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
 use crate::secret::{AccessToken, Assertion};
-use crate::text::{self, write_parts};
+use crate::text::{self, write_parts, Describe, Sink};
 use std::fmt;
 
 /// The protocol version carried in every envelope's `crosspass` member.
@@ -49,8 +49,8 @@ pub enum DecodeError {
     },
 }
 
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for DecodeError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             DecodeError::TooLarge(n) => write_parts(
                 f,
@@ -62,7 +62,7 @@ impl fmt::Display for DecodeError {
             ),
             DecodeError::Malformed(e) => {
                 f.write_str("malformed message: ")?;
-                fmt::Display::fmt(e, f)
+                e.describe(f)
             }
             DecodeError::UnsupportedVersion(v) => {
                 write_parts(f, &["unsupported protocol version ", &text::decimal(*v)])
@@ -70,9 +70,15 @@ impl fmt::Display for DecodeError {
             DecodeError::UnknownMethod => f.write_str("unknown method"),
             DecodeError::InvalidParams { method, reason } => {
                 write_parts(f, &["invalid params for ", method.as_str(), ": "])?;
-                fmt::Display::fmt(reason, f)
+                reason.describe(f)
             }
         }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
     }
 }
 
@@ -89,7 +95,7 @@ impl DecodeError {
 
     /// The failure as an RPC error.
     pub fn to_rpc_error(&self) -> RpcError {
-        RpcError::new(self.code(), self.to_string())
+        RpcError::new(self.code(), self.text())
     }
 }
 
@@ -104,9 +110,22 @@ impl From<JsonError> for DecodeError {
 pub struct RequestId(String);
 
 /// Why a request id was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("ids are 1-64 characters of A-Z a-z 0-9 . _ : -")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InvalidId;
+
+impl Describe for InvalidId {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
+        f.write_str("ids are 1-64 characters of A-Z a-z 0-9 . _ : -")
+    }
+}
+
+impl fmt::Display for InvalidId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
+    }
+}
+
+impl std::error::Error for InvalidId {}
 
 impl RequestId {
     /// Validates an id.
@@ -182,7 +201,7 @@ impl fmt::Display for Method {
 }
 
 fn scope_value(scope: &ScopeSet) -> Value {
-    Value::String(scope.to_string())
+    Value::String(scope.text())
 }
 
 /// `hello` parameters.
@@ -468,7 +487,7 @@ impl StorageRung {
 }
 
 /// The answer to `storage.status` and `storage.request`, and part of `ready`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StorageStatus {
     /// The rung in use.
     pub rung: StorageRung,
@@ -636,7 +655,7 @@ impl Response {
         T::from_value(&self.outcome?).map_err(|e| {
             RpcError::new(
                 ErrorCode::InvalidRequest,
-                ["unexpected result: ", &e.to_string()].concat(),
+                ["unexpected result: ", &e.text()].concat(),
             )
         })
     }
@@ -713,9 +732,7 @@ impl HubMessage {
             .map(|v| {
                 v.as_str()
                     .ok_or(JsonError::Type("id", "a string"))
-                    .and_then(|s| {
-                        RequestId::new(s).map_err(|e| JsonError::Invalid("id", e.to_string()))
-                    })
+                    .and_then(|s| RequestId::new(s).map_err(|e| JsonError::Invalid("id", e.text())))
             })
             .transpose()?;
         let result = m.take("result").cloned();

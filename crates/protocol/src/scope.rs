@@ -1,5 +1,6 @@
 //! OAuth scopes (RFC 6749 §3.3) and sets of them.
 
+use crate::text::{Describe, Sink};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -7,18 +8,33 @@ use std::fmt;
 pub const MAX_SCOPE_LEN: usize = 1024;
 
 /// Why a scope string was rejected.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScopeError {
     /// A scope token is empty (leading, trailing or doubled space).
-    #[error("empty scope token")]
     Empty,
     /// A character RFC 6749 does not allow in a scope token.
-    #[error("invalid character in scope token")]
     Charset,
     /// The whole string is longer than [`MAX_SCOPE_LEN`].
-    #[error("scope string too long")]
     TooLong,
 }
+
+impl Describe for ScopeError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
+        f.write_str(match self {
+            ScopeError::Empty => "empty scope token",
+            ScopeError::Charset => "invalid character in scope token",
+            ScopeError::TooLong => "scope string too long",
+        })
+    }
+}
+
+impl fmt::Display for ScopeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
+    }
+}
+
+impl std::error::Error for ScopeError {}
 
 /// One scope token, e.g. `form.read`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -130,12 +146,12 @@ impl TryFrom<String> for ScopeSet {
 
 impl From<ScopeSet> for String {
     fn from(s: ScopeSet) -> String {
-        s.to_string()
+        s.text()
     }
 }
 
-impl fmt::Display for ScopeSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for ScopeSet {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         for (i, s) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
@@ -143,6 +159,12 @@ impl fmt::Display for ScopeSet {
             f.write_str(s.as_str())?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for ScopeSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
     }
 }
 

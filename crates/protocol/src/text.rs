@@ -1,15 +1,57 @@
 //! Text without the formatting machinery.
 //!
-//! `write!` and `format!` link `core::fmt`'s interpreter, padding and integer printing
-//! into every wasm bundle that reaches them. The Display impls and messages the hub
-//! and the SDK use are built from these two helpers instead, so the bundles carry none
-//! of it; native callers see the same text.
+//! `write!`, `format!` and `to_string` link `core::fmt`'s interpreter, padding and
+//! integer printing into every wasm bundle that reaches them. The messages the hub and
+//! the SDK use are written through [`Describe`] and the helpers here instead, so the
+//! bundles carry none of it; native callers see the same text through `Display`.
 
 use std::fmt;
 
+/// Where [`Describe`] writes: a `String` or a `Formatter`. Not `fmt::Write`, whose
+/// vtable would carry `write_fmt` and with it `core::fmt::write`.
+pub trait Sink {
+    /// Appends `s`.
+    fn write_str(&mut self, s: &str) -> fmt::Result;
+}
+
+impl Sink for String {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+impl Sink for fmt::Formatter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        fmt::Formatter::write_str(self, s)
+    }
+}
+
+/// Text written piece by piece into a [`Sink`]. The errors the hub and the SDK report
+/// implement it and their `Display` calls it; [`Describe::text`] writes into a
+/// `String` directly, where `to_string` would go through `core::fmt::write`.
+pub trait Describe {
+    /// Writes the text.
+    fn describe(&self, out: &mut dyn Sink) -> fmt::Result;
+
+    /// The text.
+    fn text(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = self.describe(&mut out);
+        out
+    }
+}
+
+impl Describe for &str {
+    fn describe(&self, out: &mut dyn Sink) -> fmt::Result {
+        out.write_str(self)
+    }
+}
+
 /// Writes `parts` one after another.
-pub fn write_parts(f: &mut fmt::Formatter<'_>, parts: &[&str]) -> fmt::Result {
-    parts.iter().try_for_each(|p| f.write_str(p))
+pub fn write_parts(out: &mut dyn Sink, parts: &[&str]) -> fmt::Result {
+    parts.iter().try_for_each(|p| out.write_str(p))
 }
 
 /// Appends `n` in decimal to `out`.
@@ -115,13 +157,40 @@ mod tests {
     }
 
     #[test]
+    fn text_is_what_display_shows() {
+        use crate::claims::ClaimError;
+        use crate::jose::JoseError;
+        use crate::json::JsonError;
+        use crate::rpc::{DecodeError, InvalidId, Method};
+        use crate::{IdError, OriginError, ScopeError, ScopeSet};
+        fn same(d: &(impl Describe + fmt::Display)) {
+            assert!(!d.text().is_empty());
+            assert_eq!(d.text(), d.to_string());
+        }
+        same(&JsonError::Syntax(12));
+        same(&JsonError::Invalid("scope", "empty scope token".into()));
+        same(&DecodeError::InvalidParams {
+            method: Method::TokenGet,
+            reason: JsonError::Missing("scope"),
+        });
+        same(&DecodeError::TooLarge(70_000));
+        same(&ClaimError::Missing("exp"));
+        same(&JoseError::Json("x".into()));
+        same(&OriginError::Syntax("bad port"));
+        same(&IdError::Charset);
+        same(&ScopeError::Empty);
+        same(&InvalidId);
+        same(&ScopeSet::parse("b a").unwrap_or_default());
+    }
+
+    #[test]
     fn parts_are_written_in_order() {
         struct T;
-        impl fmt::Display for T {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl Describe for T {
+            fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
                 write_parts(f, &["a", "", "bc"])
             }
         }
-        assert_eq!(T.to_string(), "abc");
+        assert_eq!(T.text(), "abc");
     }
 }

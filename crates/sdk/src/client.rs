@@ -6,6 +6,7 @@ use crate::error::SdkError;
 use crosspass_protocol::rpc::{
     Call, Ended, SessionBeginParams, SessionChanged, StorageStatus, TokenGetParams, TokenGrant,
 };
+use crosspass_protocol::text::Describe;
 use crosspass_protocol::{AccessToken, Assertion, ClientId, ErrorCode, ScopeSet};
 use crosspass_web::Slot;
 use js_sys::{Function, Object, Promise, Reflect};
@@ -367,7 +368,7 @@ pub fn grant_to_js(g: &TokenGrant) -> JsValue {
     let _ = Reflect::set(&o, &"tokenType".into(), &g.token_type.as_str().into());
     // Unix seconds fit an f64 exactly.
     let _ = Reflect::set(&o, &"expiresAt".into(), &(g.expires_at as f64).into());
-    let _ = Reflect::set(&o, &"scope".into(), &g.scope.to_string().into());
+    let _ = Reflect::set(&o, &"scope".into(), &g.scope.text().into());
     o.into()
 }
 

@@ -14,7 +14,8 @@ use crosspass_protocol::rpc::{
     Call, HelloParams, HubMessage, Method, Ready, Request, RequestId, SessionChanged,
     PROTOCOL_VERSION,
 };
-use crosspass_protocol::{text, ClientId, ErrorCode, RpcError};
+use crosspass_protocol::text::{self, Describe};
+use crosspass_protocol::{ClientId, ErrorCode, RpcError};
 use crosspass_web::Slot;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -396,7 +397,7 @@ fn read<T: Json>(outcome: Outcome) -> Result<T, SdkError> {
         ErrorCode::Destroyed => SdkError::Destroyed,
         _ => SdkError::Hub(e),
     })?;
-    T::from_value(&raw).map_err(|e| SdkError::Protocol(e.to_string()))
+    T::from_value(&raw).map_err(|e| SdkError::Protocol(e.text()))
 }
 
 impl Drop for Connection {

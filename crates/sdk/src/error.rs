@@ -1,7 +1,7 @@
 //! The SDK's one error type, seen by JavaScript as an `Error` named `CrosspassError`
 //! whose `code` is one of the protocol's stable strings.
 
-use crosspass_protocol::text::write_parts;
+use crosspass_protocol::text::{write_parts, Describe, Sink};
 use crosspass_protocol::{ErrorCode, RpcError};
 use js_sys::Reflect;
 use std::fmt;
@@ -26,8 +26,8 @@ pub enum SdkError {
     Protocol(String),
 }
 
-impl fmt::Display for SdkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for SdkError {
+    fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             SdkError::Hub(e) => f.write_str(&e.message),
             SdkError::InvalidArgument(m) | SdkError::Timeout(m) | SdkError::LoginRequired(m) => {
@@ -40,12 +40,18 @@ impl fmt::Display for SdkError {
     }
 }
 
+impl fmt::Display for SdkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)
+    }
+}
+
 impl std::error::Error for SdkError {}
 
 impl SdkError {
     /// `what: why`, for an argument its type refused.
-    pub fn invalid(what: &str, why: &dyn fmt::Display) -> Self {
-        SdkError::InvalidArgument([what, ": ", &why.to_string()].concat())
+    pub fn invalid(what: &str, why: &dyn Describe) -> Self {
+        SdkError::InvalidArgument([what, ": ", &why.text()].concat())
     }
 
     /// The stable code.
@@ -62,7 +68,7 @@ impl SdkError {
 
     /// The JavaScript error: `Error` with `name = "CrosspassError"` and `code`.
     pub fn to_js(&self) -> JsValue {
-        let error = js_sys::Error::new(&self.to_string());
+        let error = js_sys::Error::new(&self.text());
         error.set_name("CrosspassError");
         let _ = Reflect::set(&error, &"code".into(), &self.code().as_str().into());
         error.into()

@@ -81,8 +81,8 @@ async fn hub_page_carries_the_client_config_and_a_strict_csp() {
 async fn static_files_have_types_etags_and_no_escape() {
     let t = TestServer::start().await;
     for (path, ctype) in [
-        ("/hub/hub.js", "text/javascript; charset=utf-8"),
         ("/hub/hub.css", "text/css; charset=utf-8"),
+        ("/hub/pkg/hub.js", "text/javascript; charset=utf-8"),
         (
             "/hub/pkg/crosspass_hub.js",
             "text/javascript; charset=utf-8",

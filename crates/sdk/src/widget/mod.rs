@@ -12,6 +12,7 @@ mod style;
 
 use crate::client::{get, Client};
 use crate::error::SdkError;
+use crosspass_protocol::text::Describe;
 use crosspass_web::spawn;
 use js_sys::{Function, Object, Reflect, JSON};
 use schema::{Field, Kind};
@@ -500,7 +501,7 @@ impl Form {
             crosspass_protocol::ErrorCode::Destroyed => {}
             _ => {
                 self.set_state(State::Error, "Something went wrong.");
-                self.alert(Some(&e.to_string()));
+                self.alert(Some(&e.text()));
             }
         }
     }

@@ -29,7 +29,7 @@ pub const DEF_ISS: &str = "http://def.localhost:18082";
 pub const DEF_ORIGIN: &str = "http://def.localhost:18082";
 pub const HUB_INDEX: &str = "<!doctype html><title>hub</title>\
 <script type=\"application/json\" id=\"hub-config\">{{HUB_CONFIG}}</script>\
-<script type=\"module\" src=\"/hub/hub.js\"></script>\n";
+<script type=\"module\" src=\"/hub/pkg/hub.js\"></script>\n";
 pub const HUB_POPUP: &str = "<!doctype html><title>popup</title>\
 <script type=\"application/json\" id=\"hub-config\">{{HUB_CONFIG}}</script>\n";
 pub const WASM: &[u8] = b"\0asm\x01\0\0\0";
@@ -231,8 +231,8 @@ impl TestServer {
         write(&dir.path().join("www/hub/index.html"), HUB_INDEX.as_bytes());
         write(&dir.path().join("www/hub/popup.html"), HUB_POPUP.as_bytes());
         write(
-            &dir.path().join("www/hub/hub.js"),
-            b"import './pkg/crosspass_hub.js';\n",
+            &dir.path().join("dist/hub/hub.js"),
+            b"import './crosspass_hub.js';\n",
         );
         write(&dir.path().join("www/hub/hub.css"), b"body{margin:0}\n");
         write(&dir.path().join("www/secret.txt"), b"secret\n");
