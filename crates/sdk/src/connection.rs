@@ -16,7 +16,7 @@ use crosspass_protocol::rpc::{
 };
 use crosspass_protocol::text::{self, Describe};
 use crosspass_protocol::{ClientId, ErrorCode, RpcError};
-use crosspass_web::Slot;
+use crosspass_web::{Oneshot, Slot};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -40,7 +40,7 @@ type Outcome = Result<Value, RpcError>;
 /// A call awaiting its answer.
 struct Waiting {
     id: String,
-    slot: Slot<Outcome>,
+    slot: Oneshot<Outcome>,
     /// When it times out, in `Date.now()` milliseconds.
     deadline: f64,
     method: Method,
@@ -59,13 +59,13 @@ struct Pending {
 }
 
 impl Pending {
-    fn remove(&mut self, id: &str) -> Option<Slot<Outcome>> {
+    fn remove(&mut self, id: &str) -> Option<Oneshot<Outcome>> {
         let at = self.calls.iter().position(|w| w.id == id)?;
         Some(self.calls.swap_remove(at).slot)
     }
 
     /// Every waiting call's slot; the timer is cleared.
-    fn drain(&mut self) -> Vec<Slot<Outcome>> {
+    fn drain(&mut self) -> Vec<Oneshot<Outcome>> {
         self.disarm();
         self.calls.drain(..).map(|w| w.slot).collect()
     }
@@ -324,7 +324,7 @@ impl Connection {
 
     /// Posts a request; the slot receives its answer, or a timeout after `timeout_ms`.
     /// Not generic, so the typed calls above share it.
-    fn send(&self, call: Call, timeout_ms: i32) -> Result<Slot<Outcome>, SdkError> {
+    fn send(&self, call: Call, timeout_ms: i32) -> Result<Oneshot<Outcome>, SdkError> {
         if self.destroyed.get() {
             return Err(SdkError::Destroyed);
         }
@@ -338,7 +338,7 @@ impl Connection {
             call,
         }
         .encode();
-        let slot = Slot::new();
+        let slot = Oneshot::new();
         let now = js_sys::Date::now();
         {
             let mut table = self.pending.borrow_mut();
@@ -391,7 +391,9 @@ impl Connection {
 }
 
 /// Reads a hub answer as `T`.
-fn read<T: Json>(outcome: Outcome) -> Result<T, SdkError> {
+fn read<T: Json>(outcome: Option<Outcome>) -> Result<T, SdkError> {
+    // `None` only for an answer awaited twice, which `call` never does.
+    let outcome = outcome.ok_or_else(|| SdkError::Protocol("answer already taken".into()))?;
     let raw = outcome.map_err(|e| match e.code {
         ErrorCode::Timeout => SdkError::Timeout(e.message),
         ErrorCode::Destroyed => SdkError::Destroyed,

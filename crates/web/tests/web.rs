@@ -2,7 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crosspass_web::{promise, spawn, wait, Slot};
+use crosspass_web::{promise, spawn, wait, Oneshot, Slot};
 use js_sys::Promise;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -124,4 +124,19 @@ async fn a_finished_task_may_wake_others_as_it_is_dropped() {
     });
     // The waiter is woken by the first task's drop, inside the executor's loop.
     done.await;
+}
+
+#[wasm_bindgen_test]
+async fn a_oneshot_hands_its_value_over_once() {
+    let shot: Oneshot<Vec<u8>> = Oneshot::new();
+    let filler = shot.clone();
+    spawn(async move {
+        sleep(1).await;
+        filler.fill(vec![1, 2]);
+        filler.fill(vec![3]);
+    });
+    let mut waiter = shot.clone();
+    assert_eq!((&mut waiter).await, Some(vec![1, 2]));
+    // Taken: a second await finds nothing rather than a copy.
+    assert_eq!(waiter.await, None);
 }
