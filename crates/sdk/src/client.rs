@@ -284,13 +284,13 @@ impl Client {
         let mut retried = false;
         loop {
             let request_init = with_bearer(init, &grant.access_token)?;
+            // `fetch` fulfils with a Response or rejects.
             let response: web_sys::Response = crosspass_web::wait(
                 &window.fetch_with_str_and_init(&url.href(), request_init.unchecked_ref()),
             )
             .await
             .map_err(|_| SdkError::Network)?
-            .dyn_into()
-            .map_err(|_| SdkError::Network)?;
+            .unchecked_into();
             if response.status() != 401 || retried || self.get_assertion.is_none() {
                 return Ok(response);
             }
