@@ -70,11 +70,7 @@ impl Describe for HubError {
     }
 }
 
-impl fmt::Display for HubError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crosspass_protocol::display_by_describe!(HubError);
 
 impl std::error::Error for HubError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {

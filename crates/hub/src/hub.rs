@@ -466,7 +466,7 @@ impl Hub {
     /// Ends the consent when the user closes the popup before it reported back.
     async fn watch_popup(self: Rc<Self>, popup: web_sys::Window) {
         loop {
-            js::sleep(POPUP_POLL_MS).await;
+            crosspass_web::sleep(POPUP_POLL_MS).await;
             let current = self.consent.borrow().popup.clone();
             match current {
                 Some(p) if Object::is(&p, &popup) => {

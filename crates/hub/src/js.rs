@@ -1,6 +1,6 @@
 //! Small browser helpers: a clock and timeouts.
 
-use js_sys::{Array, Object, Promise, Reflect};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 /// Unix seconds from the browser clock.
@@ -18,27 +18,8 @@ fn reject_after(ms: i32) -> Promise {
     })
 }
 
-/// Resolves after `ms`.
-pub async fn sleep(ms: i32) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = crosspass_web::wait(&promise).await;
-}
-
 /// Awaits `promise`, failing after `ms`.
 pub async fn with_timeout(promise: Promise, ms: i32) -> Result<JsValue, JsValue> {
     let race = Promise::race(&Array::of2(&promise, &reject_after(ms)));
     crosspass_web::wait(&race).await
-}
-
-/// A plain object with these properties.
-pub fn object(properties: &[(&str, &JsValue)]) -> Object {
-    let o = Object::new();
-    for (name, value) in properties {
-        let _ = Reflect::set(&o, &JsValue::from_str(name), value);
-    }
-    o
 }

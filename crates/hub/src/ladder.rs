@@ -152,7 +152,7 @@ async fn storage_access_permission(window: &web_sys::Window) -> bool {
     else {
         return false;
     };
-    let descriptor = js::object(&[("name", &"storage-access".into())]);
+    let descriptor = crosspass_web::object(&[("name", &"storage-access".into())]);
     let Ok(promise) = query
         .call1(&permissions, &descriptor)
         .and_then(|p| p.dyn_into::<Promise>())
@@ -181,7 +181,7 @@ pub enum Access {
 /// `BroadcastChannel` is not asked for: Chromium 156's renderer crashes on it.
 pub fn request_access() -> Option<Promise> {
     let document = web_sys::window()?.document()?;
-    let types = js::object(&[("localStorage", &JsValue::TRUE)]);
+    let types = crosspass_web::object(&[("localStorage", &JsValue::TRUE)]);
     document
         .unchecked_ref::<AccessDocument>()
         .request_storage_access(&types)

@@ -4,7 +4,6 @@
 
 use crate::config::HubConfig;
 use crate::error::HubError;
-use crate::js;
 use crate::store::{StoredToken, MIN_REMAINING_SECS};
 use crosspass_protocol::claims::{AccessTokenBinding, AccessTokenExpectations, ACCESS_TOKEN_TYP};
 use crosspass_protocol::json::{self, Json, Members};
@@ -189,11 +188,11 @@ pub async fn redeem(
     let window = web_sys::window().ok_or(HubError::Network)?;
     // Plain objects, as `fetch` takes them: the typed `RequestInit` and `Headers`
     // setters would add a binding each to the hub's glue.
-    let headers = js::object(&[
+    let headers = crosspass_web::object(&[
         ("Content-Type", &"application/x-www-form-urlencoded".into()),
         ("Accept", &"application/json".into()),
     ]);
-    let init = js::object(&[
+    let init = crosspass_web::object(&[
         ("method", &"POST".into()),
         ("body", &grant_body(config, assertion, scope).into()),
         ("headers", &headers),

@@ -57,15 +57,6 @@ fn access_token(client: &str, tenant: &str, scope: &str, exp: i64, typ: &str) ->
     format!("{header}.{claims}.c2ln")
 }
 
-async fn sleep(ms: i32) -> Result<JsValue, JsValue> {
-    let promise = Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    crosspass_web::wait(&promise).await
-}
-
 /// The next message on `port` as text, or `None` after `ms`.
 async fn next_message(port: &MessagePort, ms: i32) -> Option<String> {
     let port = port.clone();
@@ -248,7 +239,7 @@ async fn handshake_then_session_lifecycle() {
 
     let end = r#"{"crosspass":1,"id":"e1","method":"session.end"}"#;
     port.post_message(&end.into()).unwrap();
-    sleep(100).await.unwrap();
+    crosspass_web::sleep(100).await;
     assert_eq!(error_code(call(&port, get).await), ErrorCode::LoginRequired);
 }
 

@@ -63,11 +63,7 @@ impl Describe for ClaimError {
     }
 }
 
-impl fmt::Display for ClaimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(ClaimError);
 
 impl std::error::Error for ClaimError {}
 

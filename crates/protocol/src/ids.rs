@@ -26,11 +26,7 @@ impl Describe for IdError {
     }
 }
 
-impl fmt::Display for IdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(IdError);
 
 impl std::error::Error for IdError {}
 

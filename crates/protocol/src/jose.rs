@@ -39,11 +39,7 @@ impl Describe for JoseError {
     }
 }
 
-impl fmt::Display for JoseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(JoseError);
 
 impl std::error::Error for JoseError {}
 

@@ -68,11 +68,7 @@ impl Describe for JsonError {
     }
 }
 
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(JsonError);
 
 impl std::error::Error for JsonError {}
 
@@ -446,19 +442,10 @@ impl Parser<'_> {
 /// `-?[0-9]+` as an `i64`, or `None` when it does not fit (a few lines where
 /// `str::parse` would link a general radix parser).
 fn int_value(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(digits) => (true, digits),
-        None => (false, text),
-    };
-    digits.bytes().try_fold(0i64, |n, b| {
-        let d = i64::from(b.wrapping_sub(b'0'));
-        let n = n.checked_mul(10)?;
-        if negative {
-            n.checked_sub(d)
-        } else {
-            n.checked_add(d)
-        }
-    })
+    match text.strip_prefix('-') {
+        Some(digits) => 0i64.checked_sub_unsigned(text::digits_value(digits)?),
+        None => i64::try_from(text::digits_value(text)?).ok(),
+    }
 }
 
 fn nested(depth: usize) -> Result<usize, JsonError> {

@@ -51,11 +51,7 @@ impl Describe for OriginError {
     }
 }
 
-impl fmt::Display for OriginError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(OriginError);
 
 impl std::error::Error for OriginError {}
 

@@ -76,11 +76,7 @@ impl Describe for DecodeError {
     }
 }
 
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(DecodeError);
 
 impl std::error::Error for DecodeError {}
 
@@ -119,11 +115,7 @@ impl Describe for InvalidId {
     }
 }
 
-impl fmt::Display for InvalidId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(InvalidId);
 
 impl std::error::Error for InvalidId {}
 

@@ -28,11 +28,7 @@ impl Describe for ScopeError {
     }
 }
 
-impl fmt::Display for ScopeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(ScopeError);
 
 impl std::error::Error for ScopeError {}
 
@@ -162,11 +158,7 @@ impl Describe for ScopeSet {
     }
 }
 
-impl fmt::Display for ScopeSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crate::display_by_describe!(ScopeSet);
 
 #[cfg(test)]
 mod tests {

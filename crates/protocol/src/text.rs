@@ -43,6 +43,18 @@ pub trait Describe {
     }
 }
 
+/// `Display` for types that implement [`Describe`]: the same text, one definition.
+#[macro_export]
+macro_rules! display_by_describe {
+    ($($t:ty),+ $(,)?) => {$(
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                $crate::text::Describe::describe(self, f)
+            }
+        }
+    )+};
+}
+
 impl Describe for &str {
     fn describe(&self, out: &mut dyn Sink) -> fmt::Result {
         out.write_str(self)

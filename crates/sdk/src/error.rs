@@ -40,11 +40,7 @@ impl Describe for SdkError {
     }
 }
 
-impl fmt::Display for SdkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.describe(f)
-    }
-}
+crosspass_protocol::display_by_describe!(SdkError);
 
 impl std::error::Error for SdkError {}
 

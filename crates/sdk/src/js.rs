@@ -1,6 +1,5 @@
-//! Small browser helpers: numbers as text, and timers.
+//! Small browser helpers: numbers as text, and cancellable timers.
 
-use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -11,16 +10,6 @@ pub fn number_text(n: f64) -> String {
         .to_string_with_radix(10)
         .map(String::from)
         .unwrap_or_default()
-}
-
-/// Resolves after `ms`.
-pub async fn sleep(ms: i32) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = crosspass_web::wait(&promise).await;
 }
 
 /// A pending `setTimeout`. Dropping it cancels the timer and frees the callback with

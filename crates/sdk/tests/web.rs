@@ -295,7 +295,7 @@ async fn timers_run_unless_dropped_and_free_what_they_hold() {
         2,
         "a dropped timer frees its callback"
     );
-    js::sleep(20).await;
+    crosspass_web::sleep(20).await;
     assert_eq!(ran.get(), 1, "the kept timer ran, the dropped one did not");
     drop(kept);
     assert_eq!(Rc::strong_count(&ran), 1);
@@ -308,7 +308,6 @@ async fn timers_run_unless_dropped_and_free_what_they_hold() {
 async fn calls_time_out_on_their_own_deadlines() {
     use crosspass_protocol::rpc::{Call, Method, Ready, Request, Response, StorageStatus};
     use crosspass_sdk::connection::{Connection, HubTarget};
-    use crosspass_sdk::js;
     use web_sys::MessageEvent;
 
     // Answers `hello` with `ready` on the transferred port, and nothing else ever.
@@ -383,7 +382,7 @@ async fn calls_time_out_on_their_own_deadlines() {
     assert!(long_ms >= 400.0, "long call ended after {long_ms} ms");
 
     // The timer was set for the earliest deadline; a call made now still gets all of its own.
-    js::sleep(50).await;
+    crosspass_web::sleep(50).await;
     let again = js_sys::Date::now();
     assert!(matches!(
         conn.call_with_timeout::<StorageStatus>(Call::StorageStatus, 150)

@@ -5,10 +5,10 @@
 
 use crosspass_hub::{Hub, HubConfig};
 use crosspass_sdk::client::{Client, ConnectOptions};
-use crosspass_sdk::js::sleep;
 use crosspass_sdk::widget::schema::{
     conflict_etag, conflict_record, field_errors, parse_schema, record_of, Kind,
 };
+use crosspass_web::sleep;
 use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;

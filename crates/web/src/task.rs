@@ -174,9 +174,11 @@ pub fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static)
 pub async fn wait(promise: &Promise) -> Result<JsValue, JsValue> {
     let slot = Slot::new();
     // Kept until the promise settles; both are the same closure type, bound once.
-    let _callbacks = (settle(&slot, true), settle(&slot, false));
-    let _ = promise.then2(&_callbacks.0, &_callbacks.1);
-    slot.await
+    let callbacks = (settle(&slot, true), settle(&slot, false));
+    let _ = promise.then2(&callbacks.0, &callbacks.1);
+    let outcome = slot.await;
+    drop(callbacks);
+    outcome
 }
 
 fn settle(slot: &Slot<Result<JsValue, JsValue>>, ok: bool) -> Closure<dyn FnMut(JsValue)> {

@@ -2,7 +2,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crosspass_web::{promise, spawn, wait, Oneshot, Slot};
+use crosspass_web::{promise, sleep, spawn, wait, Oneshot, Slot};
 use js_sys::Promise;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,20 +10,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-/// Resolves after `ms`, through the browser's timer (a real macrotask boundary).
-async fn sleep(ms: i32) {
-    let p = Promise::new(&mut |resolve, _| {
-        web_sys_timeout(&resolve, ms);
-    });
-    wait(&p).await.unwrap();
-}
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn web_sys_timeout(f: &js_sys::Function, ms: i32) -> i32;
-}
 
 #[wasm_bindgen_test]
 async fn wait_gives_the_value_or_the_rejection() {
