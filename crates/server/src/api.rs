@@ -257,27 +257,35 @@ fn etag(version: i64) -> String {
 
 /// The user's record and its version (0 and `{}` before the first write). The user
 /// must exist in the token's tenant.
+///
+/// The record is read on its own first: a record row proves its user, since it is
+/// written only after this check and deleted with the user (`ON DELETE CASCADE`).
+/// Only a user with no record yet costs the second lookup. On a million users that
+/// spares every read one of its three B-tree walks.
 async fn load_record(
     db: &Db,
     claims: &AccessTokenClaims,
 ) -> Result<(serde_json::Value, i64), ApiError> {
-    let row = sqlx::query(
-        "SELECT r.data, r.version FROM users u LEFT JOIN records r ON r.user_id = u.id \
-         WHERE u.id = $1 AND u.tenant = $2",
-    )
-    .bind(&claims.sub)
-    .bind(claims.tenant.as_str())
-    .fetch_optional(db.pool())
-    .await
-    .map_err(DbError::from)?
-    .ok_or_else(|| ApiError::InvalidToken("unknown user".into()))?;
-    let data: Option<String> = row.try_get("data").map_err(DbError::from)?;
-    let version: Option<i64> = row.try_get("version").map_err(DbError::from)?;
-    let data = match data {
-        Some(d) => serde_json::from_str(&d).map_err(|_| DbError::Corrupt("records"))?,
-        None => serde_json::json!({}),
-    };
-    Ok((data, version.unwrap_or(0)))
+    let row = sqlx::query("SELECT data, version FROM records WHERE user_id = $1 AND tenant = $2")
+        .bind(&claims.sub)
+        .bind(claims.tenant.as_str())
+        .fetch_optional(db.pool())
+        .await
+        .map_err(DbError::from)?;
+    if let Some(row) = row {
+        let data: String = row.try_get("data").map_err(DbError::from)?;
+        let version: i64 = row.try_get("version").map_err(DbError::from)?;
+        let data = serde_json::from_str(&data).map_err(|_| DbError::Corrupt("records"))?;
+        return Ok((data, version));
+    }
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 AND tenant = $2")
+        .bind(&claims.sub)
+        .bind(claims.tenant.as_str())
+        .fetch_optional(db.pool())
+        .await
+        .map_err(DbError::from)?
+        .ok_or_else(|| ApiError::InvalidToken("unknown user".into()))?;
+    Ok((serde_json::json!({}), 0))
 }
 
 fn record_response(status: StatusCode, data: serde_json::Value, version: i64) -> Response {

@@ -370,8 +370,13 @@ async fn tenants_are_isolated() {
     let r = put(&t, &bob, Some("\"v1\""), json!({"company": "Bob Ltd"})).await;
     assert_eq!(r.status, 412);
     assert_eq!(r.body["current"]["version"], 0);
-    // Tokens binding a user, client or tenant to another tenant fail.
+    // Tokens binding a user, client or tenant to another tenant fail, and so does a
+    // well-signed token for a user the tenant does not have.
     for claims in [
+        AccessTokenClaims {
+            sub: "u_nobody".into(),
+            ..alice_claims()
+        },
         AccessTokenClaims {
             client_id: ClientId::new("def").unwrap(),
             ..alice_claims()
