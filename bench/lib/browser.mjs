@@ -93,9 +93,41 @@ async function rpc(browser, { xyz, abc, penpal }) {
       }
     }
     const summary = (t) => ({ calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99), mean: t.reduce((a, b) => a + b, 0) / t.length });
+    if (knob("BENCH_RPC_PROFILE", 0)) {
+      await profile(sdk, "/hub", "sdk", calls);
+      await profile(pp, "penpal-child", "penpal", calls);
+    }
     return { ...Object.fromEntries(Object.entries(times).map(([k, t]) => [k, summary(t)])), tokenLength };
   } finally {
     await context.close();
+  }
+}
+
+/**
+ * CPU profiles of `calls` more round trips on `page` and in its frame whose URL holds
+ * `frameUrl` (the hub's or penpal's child, a process of its own), sampled every 20 µs:
+ * the busiest functions of each, as µs of self time per call, go to the log.
+ */
+async function profile(page, frameUrl, name, calls) {
+  const frame = page.frames().find((f) => f.url().includes(frameUrl));
+  const sessions = [["page", await page.context().newCDPSession(page)], ["frame", await page.context().newCDPSession(frame)]];
+  for (const [, s] of sessions) {
+    await s.send("Profiler.enable");
+    await s.send("Profiler.setSamplingInterval", { interval: 20 });
+    await s.send("Profiler.start");
+  }
+  await page.evaluate((n) => window.tokenRoundTrips(n), calls);
+  for (const [where, s] of sessions) {
+    const { profile: p } = await s.send("Profiler.stop");
+    const nodes = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+    const self = new Map();
+    p.samples.forEach((id, i) => {
+      const f = nodes.get(id);
+      const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`.trim();
+      self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+    });
+    log(`profile, ${name} ${where}: µs of self time per call`);
+    for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${(us / calls).toFixed(2).padStart(8)}  ${key}`);
   }
 }
 
