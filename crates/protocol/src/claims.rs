@@ -486,17 +486,12 @@ mod tests {
 
     #[test]
     fn binding_and_claims_check_alike() {
+        // Read scope only, and five minutes to live: the scope and expiry cases below
+        // depend on both.
         let claims = AccessTokenClaims {
-            iss: "https://sso.xyz".into(),
-            sub: "u_1".into(),
-            aud: Audience::One("https://sso.xyz/api".into()),
-            client_id: ClientId::new("abc").unwrap(),
-            tenant: TenantId::new("abc").unwrap(),
             scope: ScopeSet::parse("form.read").unwrap(),
-            jti: "j".into(),
-            iat: NOW,
             exp: NOW + 300,
-            act: None,
+            ..access()
         };
         let abc = ClientId::new("abc").unwrap();
         let def = ClientId::new("def").unwrap();
