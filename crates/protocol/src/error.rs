@@ -60,6 +60,16 @@ error_codes! {
     ServerError => "server_error",
     /// The connection was destroyed; create a new one.
     Destroyed => "destroyed",
+    /// The partner is not registered to receive raw tokens (`--expose-tokens`).
+    TokenNotExposed => "token_not_exposed",
+    /// An `appearance` variable is unknown or its value breaks its grammar.
+    InvalidAppearance => "invalid_appearance",
+    /// The page's CSP or the frame's `frame-ancestors` kept XYZ's frame from loading.
+    FrameBlocked => "frame_blocked",
+    /// The partner's `getAssertion` or `getSession` failed (its error is the cause).
+    AssertionFailed => "assertion_failed",
+    /// The tenant has no form schema yet (`crosspass form set` makes one).
+    FormNotConfigured => "form_not_configured",
 }
 
 impl fmt::Display for ErrorCode {

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 
+pub mod appearance;
 pub mod claims;
 pub mod error;
 pub mod exchange;
@@ -19,6 +20,7 @@ pub mod rpc;
 pub mod scope;
 pub mod secret;
 pub mod text;
+pub mod texts;
 
 #[cfg(feature = "jws")]
 pub mod jws;

@@ -6,10 +6,10 @@
 //! hostile page to smuggle through getters or prototypes.
 //!
 //! ```text
-//! → {"crosspass":1,"id":"7","method":"token.get","params":{"scope":"form.read"}}
-//! ← {"crosspass":1,"id":"7","result":{"access_token":"…","token_type":"Bearer",…}}
-//! ← {"crosspass":1,"id":"7","error":{"code":"login_required","message":"…"}}
-//! ← {"crosspass":1,"event":"session.changed","data":{"signed_in":false}}
+//! → {"crosspass":2,"id":"7","method":"token.get","params":{"scope":"form.read"}}
+//! ← {"crosspass":2,"id":"7","result":{"access_token":"…","token_type":"Bearer",…}}
+//! ← {"crosspass":2,"id":"7","error":{"code":"login_required","message":"…"}}
+//! ← {"crosspass":2,"event":"session.changed","data":{"signed_in":false}}
 //! ```
 
 use crate::error::{ErrorCode, RpcError};
@@ -21,7 +21,7 @@ use crate::text::{self, write_parts, Describe, Sink};
 use std::fmt;
 
 /// The protocol version carried in every envelope's `crosspass` member.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Largest message accepted, in bytes of JSON text, checked before parsing.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Longest request id.
@@ -172,18 +172,29 @@ macro_rules! methods {
 }
 
 methods! {
-    /// First message, posted to the hub window with a transferred `MessagePort`.
+    /// First message, posted to the frame's window with a transferred `MessagePort`.
     Hello => "hello",
-    /// A stored token valid for the requested scopes.
-    TokenGet => "token.get",
+    /// Whether a session valid for the requested scopes is stored (no token).
+    SessionGet => "session.get",
     /// Store a session from an assertion or a server-issued access token.
     SessionBegin => "session.begin",
     /// Forget the session.
     SessionEnd => "session.end",
+    /// A stored token itself: only for partners registered to receive tokens, and
+    /// between XYZ's own frames.
+    TokenGet => "token.get",
+    /// A request to XYZ's API carried out by the hub, with the token added there.
+    Fetch => "fetch",
     /// Which storage rung the hub is on.
     StorageStatus => "storage.status",
     /// Ask for unpartitioned storage (shows the hub's button, or opens the popup).
     StorageRequest => "storage.request",
+    /// Storage and clock facts for a setup report.
+    Diagnose => "diagnose",
+    /// Form frame: render the form with this appearance and these texts.
+    FormMount => "form.mount",
+    /// Form frame: change appearance or texts of the mounted form.
+    FormUpdate => "form.update",
 }
 
 impl fmt::Display for Method {
@@ -225,10 +236,10 @@ impl Json for HelloParams {
     }
 }
 
-/// `token.get` parameters.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `token.get` and `session.get` parameters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TokenGetParams {
-    /// Scopes the token must carry.
+    /// Scopes the token must carry (none named: any).
     pub scope: ScopeSet,
 }
 
@@ -239,9 +250,277 @@ impl Json for TokenGetParams {
 
     fn from_value(v: &Value) -> Result<Self, JsonError> {
         let mut m = Members::of(v, "params")?;
-        let scope = m.parsed("scope", ScopeSet::parse)?;
+        let scope = m.opt_parsed("scope", ScopeSet::parse)?.unwrap_or_default();
         m.finish()?;
         Ok(Self { scope })
+    }
+}
+
+/// Longest path `fetch` takes.
+pub const MAX_FETCH_PATH_LEN: usize = 2048;
+/// Most headers `fetch` takes or relays.
+pub const MAX_FETCH_HEADERS: usize = 32;
+/// The only paths `fetch` reaches: XYZ's API.
+pub const FETCH_PATH_PREFIX: &str = "/api/";
+
+/// An HTTP method `fetch` carries out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `HEAD`
+    Head,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl HttpMethod {
+    const ALL: [HttpMethod; 6] = [
+        HttpMethod::Get,
+        HttpMethod::Head,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+    ];
+
+    /// The method's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    /// Looks a method up, ignoring case as `fetch` does for these names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+/// Headers the page may not set on a `fetch` the hub carries out: the hub adds the
+/// credential itself, and nothing else may claim to be one.
+const FORBIDDEN_FETCH_HEADERS: [&str; 3] = ["authorization", "cookie", "proxy-authorization"];
+
+fn header_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        && !FORBIDDEN_FETCH_HEADERS
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(name))
+}
+
+fn header_value_ok(value: &str) -> bool {
+    value.len() <= 4096 && !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+}
+
+/// A JSON object of string members, each checked by `ok`, at most `max` of them.
+fn string_pairs(
+    v: Option<&Value>,
+    what: &'static str,
+    max: usize,
+    ok: fn(&str, &str) -> bool,
+) -> Result<Vec<(String, String)>, JsonError> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let members = v
+        .as_object()
+        .ok_or(JsonError::Type(what, "an object of strings"))?;
+    if members.len() > max {
+        return Err(JsonError::Invalid(what, "too many members".into()));
+    }
+    members
+        .iter()
+        .map(|(k, v)| {
+            let v = v.as_str().ok_or(JsonError::Type(what, "an object of strings"))?;
+            if ok(k, v) {
+                Ok((k.clone(), v.to_owned()))
+            } else {
+                Err(JsonError::Invalid(what, ["`", k, "` is not allowed"].concat()))
+            }
+        })
+        .collect()
+}
+
+fn pairs_value(pairs: &[(String, String)]) -> Value {
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+fn fetch_path_ok(path: &str) -> bool {
+    path.len() <= MAX_FETCH_PATH_LEN
+        && path.starts_with(FETCH_PATH_PREFIX)
+        && !path
+            .split(['/', '?', '#'])
+            .any(|segment| segment == ".." || segment == "." || segment.contains('\\'))
+        && path.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// `fetch` parameters: a request to XYZ's API on the hub's own origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchParams {
+    /// A path under [`FETCH_PATH_PREFIX`], with its query.
+    pub path: String,
+    /// The method.
+    pub method: HttpMethod,
+    /// Request headers (never a credential: the hub adds the bearer token).
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: Option<String>,
+}
+
+impl Json for FetchParams {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("path", Some(self.path.as_str().into())),
+            ("method", Some(self.method.as_str().into())),
+            ("headers", Some(pairs_value(&self.headers))),
+            (
+                "body",
+                Some(self.body.as_deref().map_or(Value::Null, Value::from)),
+            ),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "params")?;
+        let path = m.str("path")?;
+        if !fetch_path_ok(path) {
+            return Err(JsonError::Invalid(
+                "path",
+                "a path under /api/ without dot segments".into(),
+            ));
+        }
+        let method = match m.opt_str("method")? {
+            None => HttpMethod::Get,
+            Some(name) => HttpMethod::from_name(name).ok_or(JsonError::Invalid(
+                "method",
+                "one of GET, HEAD, POST, PUT, PATCH, DELETE".into(),
+            ))?,
+        };
+        let headers = string_pairs(m.take("headers"), "headers", MAX_FETCH_HEADERS, |k, v| {
+            header_name_ok(k) && header_value_ok(v)
+        })?;
+        let body = match m.take("body") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(JsonError::Type("body", "a string or null")),
+        };
+        if body.is_some() && matches!(method, HttpMethod::Get | HttpMethod::Head) {
+            return Err(JsonError::Invalid("body", "GET and HEAD take none".into()));
+        }
+        m.finish()?;
+        Ok(Self {
+            path: path.to_owned(),
+            method,
+            headers,
+            body,
+        })
+    }
+}
+
+/// The result of `fetch`: the API's answer, relayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchResult {
+    /// HTTP status.
+    pub status: u16,
+    /// HTTP status text.
+    pub status_text: String,
+    /// Response headers the browser exposes (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Json for FetchResult {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("status", Some(i64::from(self.status).into())),
+            ("status_text", Some(self.status_text.as_str().into())),
+            ("headers", Some(pairs_value(&self.headers))),
+            ("body", Some(self.body.as_str().into())),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "result")?;
+        let status = u16::try_from(m.int("status")?)
+            .ok()
+            .filter(|s| (100..=599).contains(s))
+            .ok_or(JsonError::Invalid("status", "an HTTP status".into()))?;
+        let status_text = m.str("status_text")?.to_owned();
+        let headers = string_pairs(m.take("headers"), "headers", usize::MAX, |_, _| true)?;
+        let body = m.str("body")?.to_owned();
+        m.finish()?;
+        Ok(Self {
+            status,
+            status_text,
+            headers,
+            body,
+        })
+    }
+}
+
+/// `form.mount` and `form.update` parameters. Appearance and texts travel unchecked
+/// here: the form frame checks them against its allowlist and catalogue, so that a bad
+/// value is `invalid_appearance` rather than a malformed message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FormParams {
+    /// `appearance` variables by name.
+    pub appearance: Vec<(String, String)>,
+    /// A locale tag such as `de`.
+    pub locale: Option<String>,
+    /// Texts by catalogue key, overriding the locale's.
+    pub messages: Vec<(String, String)>,
+}
+
+/// Most `appearance` variables or `messages` one form takes.
+pub const MAX_FORM_OPTIONS: usize = 64;
+
+impl Json for FormParams {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("appearance", Some(pairs_value(&self.appearance))),
+            ("locale", self.locale.as_deref().map(Value::from)),
+            ("messages", Some(pairs_value(&self.messages))),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "params")?;
+        let appearance =
+            string_pairs(m.take("appearance"), "appearance", MAX_FORM_OPTIONS, |_, _| true)?;
+        let locale = m.opt_str("locale")?.map(str::to_owned);
+        if locale.as_ref().is_some_and(|l| {
+            l.is_empty() || l.len() > 35 || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        }) {
+            return Err(JsonError::Invalid("locale", "a language tag".into()));
+        }
+        let messages = string_pairs(m.take("messages"), "messages", MAX_FORM_OPTIONS, |_, _| true)?;
+        m.finish()?;
+        Ok(Self {
+            appearance,
+            locale,
+            messages,
+        })
     }
 }
 
@@ -317,16 +596,26 @@ impl Json for NoParams {
 pub enum Call {
     /// `hello`
     Hello(HelloParams),
-    /// `token.get`
-    TokenGet(TokenGetParams),
+    /// `session.get`
+    SessionGet(TokenGetParams),
     /// `session.begin`
     SessionBegin(SessionBeginParams),
     /// `session.end`
     SessionEnd,
+    /// `token.get`
+    TokenGet(TokenGetParams),
+    /// `fetch`
+    Fetch(FetchParams),
     /// `storage.status`
     StorageStatus,
     /// `storage.request`
     StorageRequest,
+    /// `diagnose`
+    Diagnose,
+    /// `form.mount`
+    FormMount(FormParams),
+    /// `form.update`
+    FormUpdate(FormParams),
 }
 
 impl Call {
@@ -334,31 +623,45 @@ impl Call {
     pub fn method(&self) -> Method {
         match self {
             Call::Hello(_) => Method::Hello,
-            Call::TokenGet(_) => Method::TokenGet,
+            Call::SessionGet(_) => Method::SessionGet,
             Call::SessionBegin(_) => Method::SessionBegin,
             Call::SessionEnd => Method::SessionEnd,
+            Call::TokenGet(_) => Method::TokenGet,
+            Call::Fetch(_) => Method::Fetch,
             Call::StorageStatus => Method::StorageStatus,
             Call::StorageRequest => Method::StorageRequest,
+            Call::Diagnose => Method::Diagnose,
+            Call::FormMount(_) => Method::FormMount,
+            Call::FormUpdate(_) => Method::FormUpdate,
         }
     }
 
     fn params(&self) -> Value {
         match self {
             Call::Hello(p) => p.to_value(),
-            Call::TokenGet(p) => p.to_value(),
+            Call::SessionGet(p) | Call::TokenGet(p) => p.to_value(),
             Call::SessionBegin(p) => p.to_value(),
-            Call::SessionEnd | Call::StorageStatus | Call::StorageRequest => NoParams {}.to_value(),
+            Call::Fetch(p) => p.to_value(),
+            Call::FormMount(p) | Call::FormUpdate(p) => p.to_value(),
+            Call::SessionEnd | Call::StorageStatus | Call::StorageRequest | Call::Diagnose => {
+                NoParams {}.to_value()
+            }
         }
     }
 
     fn decode(method: Method, params: &Value) -> Result<Self, JsonError> {
         Ok(match method {
             Method::Hello => Call::Hello(HelloParams::from_value(params)?),
-            Method::TokenGet => Call::TokenGet(TokenGetParams::from_value(params)?),
+            Method::SessionGet => Call::SessionGet(TokenGetParams::from_value(params)?),
             Method::SessionBegin => Call::SessionBegin(SessionBeginParams::from_value(params)?),
             Method::SessionEnd => NoParams::from_value(params).map(|_| Call::SessionEnd)?,
+            Method::TokenGet => Call::TokenGet(TokenGetParams::from_value(params)?),
+            Method::Fetch => Call::Fetch(FetchParams::from_value(params)?),
             Method::StorageStatus => NoParams::from_value(params).map(|_| Call::StorageStatus)?,
             Method::StorageRequest => NoParams::from_value(params).map(|_| Call::StorageRequest)?,
+            Method::Diagnose => NoParams::from_value(params).map(|_| Call::Diagnose)?,
+            Method::FormMount => Call::FormMount(FormParams::from_value(params)?),
+            Method::FormUpdate => Call::FormUpdate(FormParams::from_value(params)?),
         })
     }
 }
@@ -515,6 +818,9 @@ pub struct Ready {
     pub methods: Vec<Method>,
     /// Current storage.
     pub storage: StorageStatus,
+    /// Whether `token.get` hands tokens to this page (the partner is registered to
+    /// receive them).
+    pub expose_tokens: bool,
 }
 
 impl Json for Ready {
@@ -525,6 +831,7 @@ impl Json for Ready {
             ("hub_version", Some(self.hub_version.as_str().into())),
             ("methods", Some(Value::Array(methods))),
             ("storage", Some(self.storage.to_value())),
+            ("expose_tokens", Some(self.expose_tokens.into())),
         ])
     }
 
@@ -542,12 +849,14 @@ impl Json for Ready {
             _ => return Err(JsonError::Type("methods", "an array")),
         };
         let storage = StorageStatus::from_value(m.required("storage")?)?;
+        let expose_tokens = m.bool("expose_tokens")?;
         m.finish()?;
         Ok(Self {
             protocol,
             hub_version,
             methods,
             storage,
+            expose_tokens,
         })
     }
 }
@@ -594,8 +903,72 @@ impl Json for TokenGrant {
     }
 }
 
-/// The result of `session.end`.
+/// The result of `session.end`, `form.mount` and `form.update`.
 pub type Ended = NoParams;
+
+/// The result of `session.get` and `session.begin`: a session exists, and until when.
+/// No token: the page learns that it is signed in, not the credential.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Scopes the session's token carries.
+    pub scope: ScopeSet,
+}
+
+impl Json for SessionInfo {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("expires_at", Some(self.expires_at.into())),
+            ("scope", Some(scope_value(&self.scope))),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "session")?;
+        let expires_at = m.int("expires_at")?;
+        let scope = m.parsed("scope", ScopeSet::parse)?;
+        m.finish()?;
+        Ok(Self { expires_at, scope })
+    }
+}
+
+/// The result of `diagnose`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// Current storage.
+    pub storage: StorageStatus,
+    /// Server clock minus browser clock, in seconds (`None` when the server could not
+    /// be asked).
+    pub clock_skew: Option<i64>,
+}
+
+impl Json for Diagnosis {
+    fn to_value(&self) -> Value {
+        Value::object([
+            ("storage", Some(self.storage.to_value())),
+            (
+                "clock_skew",
+                Some(self.clock_skew.map_or(Value::Null, Value::from)),
+            ),
+        ])
+    }
+
+    fn from_value(v: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(v, "diagnosis")?;
+        let storage = StorageStatus::from_value(m.required("storage")?)?;
+        let clock_skew = match m.required("clock_skew")? {
+            Value::Null => None,
+            Value::Int(n) => Some(*n),
+            _ => return Err(JsonError::Type("clock_skew", "an integer or null")),
+        };
+        m.finish()?;
+        Ok(Self {
+            storage,
+            clock_skew,
+        })
+    }
+}
 
 /// A reply: the id of the request and its outcome.
 #[derive(Clone, Debug)]
@@ -653,11 +1026,74 @@ impl Response {
     }
 }
 
-/// An event the hub pushes without a request.
+/// The form frame's states (`form.state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FormState {
+    /// Fetching schema and record.
+    Loading,
+    /// No session: the SDK should sign in through the hub.
+    SignedOut,
+    /// Editable.
+    Ready,
+    /// A save is in flight.
+    Saving,
+    /// The last save succeeded.
+    Saved,
+    /// The server has a newer version; the user chooses.
+    Conflict,
+    /// Loading or saving failed.
+    Error,
+}
+
+impl FormState {
+    /// Every state.
+    pub const ALL: &'static [FormState] = &[
+        FormState::Loading,
+        FormState::SignedOut,
+        FormState::Ready,
+        FormState::Saving,
+        FormState::Saved,
+        FormState::Conflict,
+        FormState::Error,
+    ];
+
+    /// The wire name, e.g. `"signed_out"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FormState::Loading => "loading",
+            FormState::SignedOut => "signed_out",
+            FormState::Ready => "ready",
+            FormState::Saving => "saving",
+            FormState::Saved => "saved",
+            FormState::Conflict => "conflict",
+            FormState::Error => "error",
+        }
+    }
+
+    /// Looks a wire name up.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == name)
+    }
+}
+
+/// An event pushed without a request: by the hub frame (`session.changed`) or by the
+/// form frame (the `form.*` events and `session.changed`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A token was stored or cleared, in this or another tab.
     SessionChanged(SessionChanged),
+    /// The form moved to another state (`code` says why, for `signed_out` and `error`).
+    FormState(FormState, Option<ErrorCode>),
+    /// The user changed a value (`dirty`: unsaved changes exist).
+    FormChange(bool),
+    /// A save succeeded.
+    FormSaved,
+    /// A save found a newer version on the server.
+    FormConflict,
+    /// Loading or saving failed.
+    FormError(RpcError),
+    /// The form's content height in CSS pixels.
+    FormResize(u32),
 }
 
 /// `session.changed` data.
@@ -681,16 +1117,63 @@ impl Json for SessionChanged {
 }
 
 impl Event {
+    /// The event's wire name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::SessionChanged(_) => "session.changed",
+            Event::FormState(..) => "form.state",
+            Event::FormChange(_) => "form.change",
+            Event::FormSaved => "form.saved",
+            Event::FormConflict => "form.conflict",
+            Event::FormError(_) => "form.error",
+            Event::FormResize(_) => "form.resize",
+        }
+    }
+
+    fn data(&self) -> Value {
+        match self {
+            Event::SessionChanged(data) => data.to_value(),
+            Event::FormState(state, code) => Value::object([
+                ("state", Some(state.as_str().into())),
+                ("code", code.map(|c| c.as_str().into())),
+            ]),
+            Event::FormChange(dirty) => Value::object([("dirty", Some((*dirty).into()))]),
+            Event::FormSaved | Event::FormConflict => Value::Object(Vec::new()),
+            Event::FormError(e) => e.to_value(),
+            Event::FormResize(height) => Value::object([("height", Some((*height).into()))]),
+        }
+    }
+
+    fn decode_data(name: &str, data: &Value) -> Result<Self, JsonError> {
+        let mut m = Members::of(data, "data")?;
+        let event = match name {
+            "session.changed" => return SessionChanged::from_value(data).map(Event::SessionChanged),
+            "form.error" => return RpcError::from_value(data).map(Event::FormError),
+            "form.state" => Event::FormState(
+                m.parsed("state", |s| FormState::from_name(s).ok_or("unknown state"))?,
+                m.opt_parsed("code", |s| ErrorCode::from_code(s).ok_or("unknown code"))?,
+            ),
+            "form.change" => Event::FormChange(m.bool("dirty")?),
+            "form.saved" => Event::FormSaved,
+            "form.conflict" => Event::FormConflict,
+            "form.resize" => Event::FormResize(
+                u32::try_from(m.int("height")?)
+                    .map_err(|_| JsonError::Type("height", "a pixel count"))?,
+            ),
+            _ => return Err(JsonError::Invalid("event", "unknown event".into())),
+        };
+        m.finish()?;
+        Ok(event)
+    }
+
     /// Encodes as JSON text.
     pub fn encode(&self) -> String {
-        match self {
-            Event::SessionChanged(data) => Value::object([
-                ("crosspass", Some(PROTOCOL_VERSION.into())),
-                ("event", Some("session.changed".into())),
-                ("data", Some(data.to_value())),
-            ])
-            .to_json(),
-        }
+        Value::object([
+            ("crosspass", Some(PROTOCOL_VERSION.into())),
+            ("event", Some(self.name().into())),
+            ("data", Some(self.data())),
+        ])
+        .to_json()
     }
 }
 
@@ -712,12 +1195,7 @@ impl HubMessage {
         if let Some(event) = m.opt_str("event")? {
             let data = m.required("data")?;
             m.finish()?;
-            return match event {
-                "session.changed" => Ok(HubMessage::Event(Event::SessionChanged(
-                    SessionChanged::from_value(data)?,
-                ))),
-                _ => Err(JsonError::Invalid("event", "unknown event".into()).into()),
-            };
+            return Ok(HubMessage::Event(Event::decode_data(event, data)?));
         }
         let id = m
             .take("id")
@@ -822,27 +1300,27 @@ mod tests {
         };
         assert_eq!(
             req.encode(),
-            r#"{"crosspass":1,"id":"7","method":"token.get","params":{"scope":"form.read"}}"#
+            r#"{"crosspass":2,"id":"7","method":"token.get","params":{"scope":"form.read"}}"#
         );
         let no_params =
-            Request::decode(r#"{"crosspass":1,"id":"8","method":"session.end"}"#).unwrap();
+            Request::decode(r#"{"crosspass":2,"id":"8","method":"session.end"}"#).unwrap();
         assert_eq!(no_params.call, Call::SessionEnd);
     }
 
     #[test]
     fn refuses_bad_envelopes_with_typed_errors() {
         let big = format!(
-            r#"{{"crosspass":1,"id":"1","method":"hello","params":{{"pad":"{}"}}}}"#,
+            r#"{{"crosspass":2,"id":"1","method":"hello","params":{{"pad":"{}"}}}}"#,
             "x".repeat(MAX_MESSAGE_BYTES)
         );
         assert!(matches!(decode_err(&big).error, DecodeError::TooLarge(_)));
 
-        let f = decode_err(r#"{"crosspass":2,"id":"1","method":"session.end"}"#);
-        assert_eq!(f.error, DecodeError::UnsupportedVersion(2));
+        let f = decode_err(r#"{"crosspass":1,"id":"1","method":"session.end"}"#);
+        assert_eq!(f.error, DecodeError::UnsupportedVersion(1));
         assert_eq!(f.error.code(), ErrorCode::UnsupportedVersion);
         assert_eq!(f.id, Some(id("1")));
 
-        let f = decode_err(r#"{"crosspass":1,"id":"2","method":"token.steal"}"#);
+        let f = decode_err(r#"{"crosspass":2,"id":"2","method":"token.steal"}"#);
         assert_eq!(f.error, DecodeError::UnknownMethod);
         assert_eq!(f.error.code(), ErrorCode::InvalidRequest);
         assert_eq!(f.id, Some(id("2")));
@@ -852,11 +1330,11 @@ mod tests {
             "null",
             "[]",
             "\"hello\"",
-            r#"{"crosspass":1,"id":"3","method":"session.end","extra":true}"#,
-            r#"{"crosspass":1,"id":"3","method":"session.end","__proto__":{"admin":true}}"#,
+            r#"{"crosspass":2,"id":"3","method":"session.end","extra":true}"#,
+            r#"{"crosspass":2,"id":"3","method":"session.end","__proto__":{"admin":true}}"#,
             r#"{"crosspass":"1","id":"3","method":"session.end"}"#,
-            r#"{"crosspass":1,"id":3,"method":"session.end"}"#,
-            r#"{"crosspass":1,"id":"3","method":"session.end","method":"token.get"}"#,
+            r#"{"crosspass":2,"id":3,"method":"session.end"}"#,
+            r#"{"crosspass":2,"id":"3","method":"session.end","method":"token.get"}"#,
             r#"{"id":"3","method":"session.end"}"#,
         ] {
             assert!(
@@ -866,8 +1344,8 @@ mod tests {
         }
 
         for text in [
-            r#"{"crosspass":1,"id":"","method":"session.end"}"#,
-            r#"{"crosspass":1,"id":"a b","method":"session.end"}"#,
+            r#"{"crosspass":2,"id":"","method":"session.end"}"#,
+            r#"{"crosspass":2,"id":"a b","method":"session.end"}"#,
         ] {
             assert!(
                 matches!(decode_err(text).error, DecodeError::Malformed(_)),
@@ -877,17 +1355,17 @@ mod tests {
         }
 
         for text in [
-            r#"{"crosspass":1,"id":"4","method":"token.get","params":{}}"#,
-            r#"{"crosspass":1,"id":"4","method":"token.get","params":{"scope":"a","x":1}}"#,
-            r#"{"crosspass":1,"id":"4","method":"token.get","params":{"scope":"a","__proto__":1}}"#,
-            r#"{"crosspass":1,"id":"4","method":"token.get","params":{"scope":["a"]}}"#,
-            r#"{"crosspass":1,"id":"4","method":"token.get","params":{"scope":"a  b"}}"#,
-            r#"{"crosspass":1,"id":"4","method":"session.end","params":{"x":1}}"#,
-            r#"{"crosspass":1,"id":"4","method":"session.end","params":[]}"#,
-            r#"{"crosspass":1,"id":"4","method":"session.begin","params":{}}"#,
-            r#"{"crosspass":1,"id":"4","method":"session.begin","params":{"assertion":"a","access_token":"b"}}"#,
-            r#"{"crosspass":1,"id":"4","method":"session.begin","params":{"access_token":"b","scope":"x"}}"#,
-            r#"{"crosspass":1,"id":"4","method":"hello","params":{"client_id":"../abc","sdk_version":"1"}}"#,
+            r#"{"crosspass":2,"id":"4","method":"token.get","params":{"scope":1}}"#,
+            r#"{"crosspass":2,"id":"4","method":"token.get","params":{"scope":"a","x":1}}"#,
+            r#"{"crosspass":2,"id":"4","method":"token.get","params":{"scope":"a","__proto__":1}}"#,
+            r#"{"crosspass":2,"id":"4","method":"token.get","params":{"scope":["a"]}}"#,
+            r#"{"crosspass":2,"id":"4","method":"token.get","params":{"scope":"a  b"}}"#,
+            r#"{"crosspass":2,"id":"4","method":"session.end","params":{"x":1}}"#,
+            r#"{"crosspass":2,"id":"4","method":"session.end","params":[]}"#,
+            r#"{"crosspass":2,"id":"4","method":"session.begin","params":{}}"#,
+            r#"{"crosspass":2,"id":"4","method":"session.begin","params":{"assertion":"a","access_token":"b"}}"#,
+            r#"{"crosspass":2,"id":"4","method":"session.begin","params":{"access_token":"b","scope":"x"}}"#,
+            r#"{"crosspass":2,"id":"4","method":"hello","params":{"client_id":"../abc","sdk_version":"1"}}"#,
         ] {
             let f = decode_err(text);
             assert!(
@@ -920,7 +1398,7 @@ mod tests {
         let text = Response::err(Some(id("10")), err.clone()).encode();
         assert_eq!(
             text,
-            r#"{"crosspass":1,"id":"10","error":{"code":"login_required","message":"sign in first"}}"#
+            r#"{"crosspass":2,"id":"10","error":{"code":"login_required","message":"sign in first"}}"#
         );
         match HubMessage::decode(&text).unwrap() {
             HubMessage::Response(r) => assert_eq!(r.into_result::<TokenGrant>(), Err(err)),
@@ -931,7 +1409,7 @@ mod tests {
         let text = ev.encode();
         assert_eq!(
             text,
-            r#"{"crosspass":1,"event":"session.changed","data":{"signed_in":false}}"#
+            r#"{"crosspass":2,"event":"session.changed","data":{"signed_in":false}}"#
         );
         assert!(matches!(HubMessage::decode(&text).unwrap(), HubMessage::Event(e) if e == ev));
     }
@@ -939,11 +1417,11 @@ mod tests {
     #[test]
     fn refuses_bad_hub_messages() {
         for text in [
-            r#"{"crosspass":1,"id":"1"}"#,
-            r#"{"crosspass":1,"id":"1","result":{},"error":{"code":"timeout","message":""}}"#,
-            r#"{"crosspass":1,"id":"1","result":{},"extra":1}"#,
-            r#"{"crosspass":1,"event":"session.stolen","data":{"signed_in":true}}"#,
-            r#"{"crosspass":1,"event":"session.changed","data":{"signed_in":"yes"}}"#,
+            r#"{"crosspass":2,"id":"1"}"#,
+            r#"{"crosspass":2,"id":"1","result":{},"error":{"code":"timeout","message":""}}"#,
+            r#"{"crosspass":2,"id":"1","result":{},"extra":1}"#,
+            r#"{"crosspass":2,"event":"session.stolen","data":{"signed_in":true}}"#,
+            r#"{"crosspass":2,"event":"session.changed","data":{"signed_in":"yes"}}"#,
             r#"{"id":"1","result":{}}"#,
             "[1]",
         ] {

@@ -1,0 +1,74 @@
+//! The TypeScript SDK's lists of wire names come from this crate: this test writes what
+//! `packages/crosspass/src/generated.ts` must hold and fails when the file differs
+//! (`UPDATE_TS=1 cargo test -p crosspass-protocol --test typescript` rewrites it).
+
+use crosspass_protocol::appearance::Variable;
+use crosspass_protocol::rpc::{FormState, StorageRung};
+use crosspass_protocol::texts::TextKey;
+use crosspass_protocol::ErrorCode;
+use std::path::Path;
+
+fn list(out: &mut String, name: &str, ty: &str, items: impl IntoIterator<Item = &'static str>) {
+    out.push_str(&format!("export const {name} = [\n"));
+    for item in items {
+        out.push_str(&format!("  \"{item}\",\n"));
+    }
+    out.push_str(&format!(
+        "] as const;\nexport type {ty} = (typeof {name})[number];\n\n"
+    ));
+}
+
+fn generated() -> String {
+    let mut out = String::from(
+        "// Generated from crates/protocol by `cargo test -p crosspass-protocol --test typescript` (UPDATE_TS=1 rewrites it); do not edit.\n\n",
+    );
+    list(
+        &mut out,
+        "ERROR_CODES",
+        "ErrorCode",
+        ErrorCode::ALL.iter().map(|c| c.as_str()),
+    );
+    list(
+        &mut out,
+        "STORAGE_RUNGS",
+        "StorageRung",
+        StorageRung::ALL.iter().map(|r| r.as_str()),
+    );
+    list(
+        &mut out,
+        "APPEARANCE_VARIABLES",
+        "AppearanceVariable",
+        Variable::ALL.iter().map(|v| v.name()),
+    );
+    list(
+        &mut out,
+        "FORM_STATES",
+        "FormState",
+        FormState::ALL.iter().map(|s| s.as_str()),
+    );
+    list(
+        &mut out,
+        "MESSAGE_KEYS",
+        "MessageKey",
+        TextKey::ALL.iter().map(|k| k.key()),
+    );
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn typescript_lists_match_the_protocol() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../packages/crosspass/src/generated.ts");
+    let want = generated();
+    if std::env::var_os("UPDATE_TS").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is out of date: run UPDATE_TS=1 cargo test -p crosspass-protocol --test typescript",
+        path.display()
+    );
+}

@@ -1,0 +1,95 @@
+// Generated from crates/protocol by `cargo test -p crosspass-protocol --test typescript` (UPDATE_TS=1 rewrites it); do not edit.
+
+export const ERROR_CODES = [
+  "login_required",
+  "consent_required",
+  "origin_not_allowed",
+  "invalid_request",
+  "unsupported_version",
+  "timeout",
+  "storage_unavailable",
+  "invalid_grant",
+  "invalid_scope",
+  "invalid_token",
+  "popup_blocked",
+  "network_error",
+  "server_error",
+  "destroyed",
+  "token_not_exposed",
+  "invalid_appearance",
+  "frame_blocked",
+  "assertion_failed",
+  "form_not_configured",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const STORAGE_RUNGS = [
+  "unpartitioned",
+  "first_party_popup",
+  "partitioned",
+  "memory",
+] as const;
+export type StorageRung = (typeof STORAGE_RUNGS)[number];
+
+export const APPEARANCE_VARIABLES = [
+  "colorText",
+  "colorBackground",
+  "colorPrimary",
+  "colorPrimaryText",
+  "colorBorder",
+  "colorMuted",
+  "colorDanger",
+  "fontFamily",
+  "fontSize",
+  "borderRadius",
+  "spacing",
+] as const;
+export type AppearanceVariable = (typeof APPEARANCE_VARIABLES)[number];
+
+export const FORM_STATES = [
+  "loading",
+  "signed_out",
+  "ready",
+  "saving",
+  "saved",
+  "conflict",
+  "error",
+] as const;
+export type FormState = (typeof FORM_STATES)[number];
+
+export const MESSAGE_KEYS = [
+  "frame_title",
+  "save",
+  "sign_in",
+  "retry",
+  "loading",
+  "signing_in",
+  "signed_out",
+  "saving",
+  "saved",
+  "not_saved",
+  "failed",
+  "load_failed",
+  "not_configured",
+  "http_status",
+  "kept_edits",
+  "still_in_form",
+  "required",
+  "invalid_value",
+  "invalid_number",
+  "fix_fields",
+  "refused",
+  "conflict_title",
+  "conflict_explain",
+  "conflict_status",
+  "conflict_unreadable",
+  "keep_mine",
+  "take_theirs",
+  "showing_saved",
+  "yours",
+  "theirs",
+  "empty",
+  "yes",
+  "no",
+] as const;
+export type MessageKey = (typeof MESSAGE_KEYS)[number];
