@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the hub and the SDK to wasm, binds them with wasm-bindgen, shrinks them with
-# wasm-opt and prints a size table. Output: dist/hub/ and dist/sdk/.
+# Builds XYZ's frame pages (hub, popup, form) to wasm, binds them with wasm-bindgen,
+# shrinks them with wasm-opt, builds the partner-page SDK (TypeScript) and prints a size
+# table. Output: dist/hub/, dist/sdk/ and the npm package in dist/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -22,10 +23,6 @@ else
   note "rust-src is not installed: the bundles link the prebuilt std (larger)"
   wasm_dir="$target_dir/wasm32-unknown-unknown/release"
 fi
-# The SDK is built twice: with its form widget (`crosspass/form`, the script tag) and
-# without it (`crosspass`, for pages that only need tokens).
-"${build[@]}" -p crosspass-hub -p crosspass-sdk --features crosspass-sdk/widget
-
 # rustc's wasm32 target emits these proposals by default; wasm-opt must accept them
 # or it rejects (or, for older versions, silently breaks) wasm-bindgen's output.
 wasm_opt_features=(
@@ -51,19 +48,22 @@ bind() { # crate-name out-dir out-name
 
 step "wasm-bindgen + wasm-opt -Oz"
 rm -rf dist/hub dist/sdk
+# One crate, three builds, one per XYZ frame page: the hub, the first-party popup
+# (`popup-page`) and the form (`form-page`); each page downloads only its own code.
+"${build[@]}" -p crosspass-hub
 bind crosspass_hub dist/hub crosspass_hub
-# The popup page's build: the hub with its `startPopup` entry point.
 "${build[@]}" -p crosspass-hub --features popup-page
 bind crosspass_hub dist/hub crosspass_popup
-bind crosspass_sdk dist/sdk crosspass_sdk
-"${build[@]}" -p crosspass-sdk --no-default-features
-bind crosspass_sdk dist/sdk crosspass_core
-# The SDK's hand-written JS (script-tag loader, npm entry points, types) ships beside
-# the glue; dist/sdk is the npm package.
-cp -R crates/sdk/js/. dist/sdk/
-# The hub page's bootstrap is served minified beside the modules it loads.
+"${build[@]}" -p crosspass-hub --features form-page
+bind crosspass_hub dist/hub crosspass_form
+# The frame pages' bootstrap is served minified beside the modules it loads.
 cp www/hub/hub.js dist/hub/
-node scripts/minify.mjs dist/hub/*.js dist/sdk/*.js
+node scripts/minify.mjs dist/hub/*.js
+
+step "partner-page SDK (TypeScript)"
+node packages/crosspass/build.mjs
+mkdir -p dist/sdk/v1
+cp packages/crosspass/dist/crosspass.js packages/crosspass/dist/crosspass.js.map dist/sdk/v1/
 
 step "sizes (bytes)"
 # size FILE... -> "raw gzip" of the files together (each gzipped on its own, as served)
@@ -82,17 +82,10 @@ while IFS= read -r f; do
 done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' \) | sort)
 echo
 printf '%-44s %10s %10s\n' bundle raw gzip-9
-row "hub (wasm + glue)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js)
-row "hub page (wasm + glue + hub.js)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js dist/hub/hub.js)
-core=(dist/sdk/crosspass_core_bg.wasm dist/sdk/crosspass_core.js dist/sdk/index.js dist/sdk/entry.js dist/sdk/frame.js)
-form=(dist/sdk/crosspass_sdk_bg.wasm dist/sdk/crosspass_sdk.js dist/sdk/form.js dist/sdk/entry.js dist/sdk/frame.js)
-row "sdk core: crosspass (wasm + js)" $(size "${core[@]}")
-row "sdk with form: crosspass/form (wasm + js)" $(size "${form[@]}")
-read -r core_raw core_gz < <(size "${core[@]}")
-read -r form_raw form_gz < <(size "${form[@]}")
-row "  widget alone (difference)" $((form_raw - core_raw)) $((form_gz - core_gz))
-row "script tag: crosspass.js + crosspass/form" $(size dist/sdk/crosspass.js "${form[@]}")
+row "hub frame (wasm + glue + hub.js + html)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js dist/hub/hub.js www/hub/index.html)
+row "form frame (wasm + glue + hub.js + html + css)" $(size dist/hub/crosspass_form_bg.wasm dist/hub/crosspass_form.js dist/hub/hub.js www/hub/form.html www/hub/form.css)
+row "partner-page SDK (script tag)" $(size dist/sdk/v1/crosspass.js)
 
 step "npm package"
-npm pack ./dist/sdk --pack-destination dist --silent >/dev/null
+(cd packages/crosspass && npm pack --pack-destination ../../dist --silent >/dev/null)
 note "dist/$(cd dist && ls crosspass-*.tgz)"

@@ -1,19 +1,25 @@
-// Bootstrap of the hub page and its popup: loads the wasm module and starts the part
-// this page needs. Kept out of the HTML so the page's CSP can forbid inline script.
+// Bootstrap of XYZ's frame pages (hub, form, popup): loads the wasm module and starts
+// the part this page needs. Kept out of the HTML so the page's CSP can forbid inline script.
 // Served minified beside the modules it imports, as /hub/pkg/hub.js (build-wasm.sh).
 // `data-hub-state` on <html> ("starting", "ready", "failed") and the performance marks
 // `crosspass-hub-loaded` (module instantiated) and `crosspass-hub-ready` (listening) are
-// for tests, benchmarks and debugging. The popup has a build of its own, so the hub
-// page (framed by every partner page) does not download the popup's code.
-const popup = document.body.dataset.page === "popup";
+// for tests, benchmarks and debugging. The popup and the form have builds of their
+// own, so the hub page (framed by every partner page) carries neither's code.
+const page = document.body.dataset.page;
 const root = document.documentElement;
 root.dataset.hubState = "starting";
 try {
-  const hub = await (popup ? import("./crosspass_popup.js") : import("./crosspass_hub.js"));
+  const hub = await (page === "popup"
+    ? import("./crosspass_popup.js")
+    : page === "form"
+      ? import("./crosspass_form.js")
+      : import("./crosspass_hub.js"));
   await hub.default();
   performance.mark("crosspass-hub-loaded");
-  if (popup) {
+  if (page === "popup") {
     hub.startPopup();
+  } else if (page === "form") {
+    hub.startForm();
   } else {
     await hub.start();
   }

@@ -28,6 +28,8 @@ pub struct HubConfig {
     /// Scopes the client may have (the server enforces them; the hub never asks for
     /// more than the page or the assertion names).
     pub scopes: ScopeSet,
+    /// Whether the client's pages may receive raw tokens (`token.get`).
+    pub expose_tokens: bool,
 }
 
 impl HubConfig {
@@ -53,6 +55,7 @@ impl HubConfig {
             api_audience: m.str("api_audience")?.to_owned(),
             token_endpoint: m.str("token_endpoint")?.to_owned(),
             scopes: m.parsed("scopes", ScopeSet::parse)?,
+            expose_tokens: matches!(m.take("expose_tokens"), Some(Value::Bool(true))),
         })
     }
 }
@@ -73,6 +76,7 @@ mod tests {
         assert!(c.origins.allows_serialized("http://abc.localhost:8081"));
         assert!(!c.origins.allows_serialized("http://abc.localhost:8082"));
         assert!(c.scopes.contains("form.write"));
+        assert!(!c.expose_tokens);
     }
 
     #[test]

@@ -33,6 +33,11 @@ pub enum HubError {
     PopupBlocked,
     /// The user did not finish the storage consent.
     ConsentRequired,
+    /// The partner is not registered to receive raw tokens.
+    TokenNotExposed,
+    /// A method this frame does not answer (the hub frame has no form, the form frame
+    /// no session methods).
+    NotHere(&'static str),
 }
 
 impl Describe for HubError {
@@ -66,6 +71,12 @@ impl Describe for HubError {
             HubError::StorageUnavailable => f.write_str("storage is unavailable"),
             HubError::PopupBlocked => f.write_str("the browser blocked the XYZ window"),
             HubError::ConsentRequired => f.write_str("storage access was not granted"),
+            HubError::TokenNotExposed => f.write_str(
+                "this client is not registered to receive tokens; use fetch() to call the API",
+            ),
+            HubError::NotHere(method) => {
+                write_parts(f, &[method, " is not answered by this frame"])
+            }
         }
     }
 }
@@ -110,6 +121,8 @@ impl HubError {
             HubError::StorageUnavailable => ErrorCode::StorageUnavailable,
             HubError::PopupBlocked => ErrorCode::PopupBlocked,
             HubError::ConsentRequired => ErrorCode::ConsentRequired,
+            HubError::TokenNotExposed => ErrorCode::TokenNotExposed,
+            HubError::NotHere(_) => ErrorCode::InvalidRequest,
         }
     }
 

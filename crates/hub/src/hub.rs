@@ -10,8 +10,9 @@ use crate::store::{Backend, TokenStore};
 use crate::token;
 use crosspass_protocol::json::Json;
 use crosspass_protocol::rpc::{
-    Call, Ended, Event, Method, Ready, Request, Response, SessionBeginParams, SessionChanged,
-    StorageRung, StorageStatus, TokenGrant, PROTOCOL_VERSION,
+    Call, Diagnosis, Ended, Event, FetchParams, FetchResult, Method, Ready, Request, Response,
+    SessionBeginParams, SessionChanged, SessionInfo, StorageRung, StorageStatus, TokenGrant,
+    MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
 };
 use crosspass_protocol::{ErrorCode, RpcError, ScopeSet};
 use crosspass_web::Slot;
@@ -78,6 +79,7 @@ pub struct Hub {
     store: RefCell<TokenStore>,
     ports: RefCell<Vec<Port>>,
     channel: RefCell<Option<Channel>>,
+    tokens: RefCell<Option<Channel>>,
     consent: RefCell<Consent>,
     signed_in: Cell<bool>,
     decoded: RefCell<token::Decoded>,
@@ -104,10 +106,12 @@ impl Hub {
             store: RefCell::new(store),
             ports: RefCell::new(Vec::new()),
             channel: RefCell::new(None),
+            tokens: RefCell::new(None),
             consent: RefCell::new(Consent::default()),
             decoded: RefCell::new(token::Decoded::default()),
         });
         hub.open_channel();
+        hub.open_token_channel();
         hub.listen()?;
         hub.watch()?;
         Ok(hub)
@@ -179,9 +183,10 @@ impl Hub {
             methods: Method::ALL
                 .iter()
                 .copied()
-                .filter(|m| *m != Method::Hello)
+                .filter(|m| !matches!(m, Method::Hello | Method::FormMount | Method::FormUpdate))
                 .collect(),
             storage: self.status(),
+            expose_tokens: self.config.expose_tokens,
         };
         self.attach(port.clone());
         reply(&port, Response::ok(request.id, &ready));
@@ -226,6 +231,7 @@ impl Hub {
 
     async fn dispatch(self: &Rc<Self>, request: Request) -> Response {
         let id = request.id;
+        let method = request.call.method();
         let outcome = match request.call {
             Call::Hello(_) => {
                 return Response::err(
@@ -233,22 +239,38 @@ impl Hub {
                     RpcError::new(ErrorCode::InvalidRequest, "already connected"),
                 )
             }
-            Call::TokenGet(p) => self
+            Call::SessionGet(p) => self
+                .token_get(&p.scope)
+                .map(|g| Response::ok(id.clone(), &info(&g))),
+            Call::TokenGet(p) if self.config.expose_tokens => self
                 .token_get(&p.scope)
                 .map(|g| Response::ok(id.clone(), &g)),
+            Call::TokenGet(_) => Err(HubError::TokenNotExposed),
             Call::SessionBegin(p) => self
                 .session_begin(p)
                 .await
-                .map(|g| Response::ok(id.clone(), &g)),
+                .map(|g| Response::ok(id.clone(), &info(&g))),
             Call::SessionEnd => {
                 self.session_end();
                 Ok(Response::ok(id.clone(), &Ended {}))
             }
+            Call::Fetch(p) => self.fetch(p).await.map(|r| Response::ok(id.clone(), &r)),
             Call::StorageStatus => Ok(Response::ok(id.clone(), &self.status())),
             Call::StorageRequest => self
                 .storage_request()
                 .await
                 .map(|s| Response::ok(id.clone(), &s)),
+            Call::Diagnose => {
+                let clock_skew = crate::api::clock_skew().await;
+                Ok(Response::ok(
+                    id.clone(),
+                    &Diagnosis {
+                        storage: self.status(),
+                        clock_skew,
+                    },
+                ))
+            }
+            Call::FormMount(_) | Call::FormUpdate(_) => Err(HubError::NotHere(method.as_str())),
         };
         outcome.unwrap_or_else(|e| Response::err(Some(id), e.to_rpc_error()))
     }
@@ -290,6 +312,29 @@ impl Hub {
         Ok(grant(stored))
     }
 
+    /// Carries out a request to XYZ's API with the session's token. A 401 means the
+    /// token is no good any more: it is dropped, and the caller signs in again.
+    async fn fetch(self: &Rc<Self>, params: FetchParams) -> Result<FetchResult, HubError> {
+        let token = self.token_get(&crosspass_protocol::ScopeSet::default())?;
+        let result = crate::api::fetch(&params, &token.access_token).await?;
+        if result.status == 401 {
+            self.drop_token(&token.access_token);
+            return Err(HubError::LoginRequired);
+        }
+        Ok(result)
+    }
+
+    fn drop_token(&self, token: &crosspass_protocol::AccessToken) {
+        let signed_in = {
+            let mut store = self.store.borrow_mut();
+            let mut session = store.load();
+            session.tokens.retain(|t| &t.access_token != token);
+            store.save(&session);
+            !session.tokens.is_empty()
+        };
+        self.changed(signed_in);
+    }
+
     fn session_end(&self) {
         self.store.borrow_mut().save(&Default::default());
         self.changed(false);
@@ -315,8 +360,7 @@ impl Hub {
     /// A `BroadcastChannel` per tenant: instant `session.changed` between the tabs
     /// that share this hub's storage partition.
     fn open_channel(self: &Rc<Self>) {
-        let name = ["crosspass.", self.config.tenant.as_str()].concat();
-        let Ok(channel) = BroadcastChannel::new(&name) else {
+        let Ok(channel) = BroadcastChannel::new(&session_channel_name(&self.config)) else {
             return;
         };
         let hub = self.clone();
@@ -333,6 +377,40 @@ impl Hub {
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         *self.channel.borrow_mut() = Some(Channel {
+            channel,
+            _on_message: on_message,
+        });
+    }
+
+    /// The channel XYZ's form frames ask for tokens on: same origin and same storage
+    /// partition as this hub, so no partner script can join it. Every `token.get` on
+    /// it is answered, whatever the client's token exposure.
+    fn open_token_channel(self: &Rc<Self>) {
+        let Ok(channel) = BroadcastChannel::new(&token_channel_name(&self.config)) else {
+            return;
+        };
+        let hub = self.clone();
+        let reply_to = channel.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let request = e
+                .data()
+                .as_string()
+                .filter(|t| t.len() <= MAX_MESSAGE_BYTES)
+                .and_then(|t| Request::decode(&t).ok());
+            if let Some(Request {
+                id,
+                call: Call::TokenGet(p),
+            }) = request
+            {
+                let response = match hub.token_get(&p.scope) {
+                    Ok(grant) => Response::ok(id, &grant),
+                    Err(e) => Response::err(Some(id), e.to_rpc_error()),
+                };
+                let _ = reply_to.post_message(&response.encode().into());
+            }
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        *self.tokens.borrow_mut() = Some(Channel {
             channel,
             _on_message: on_message,
         });
@@ -536,6 +614,23 @@ async fn initial_store(config: &HubConfig, probe: &Probe) -> TokenStore {
             TokenStore::new(&config.tenant, Backend::Web(s), StorageRung::Partitioned)
         }
         _ => TokenStore::memory(&config.tenant),
+    }
+}
+
+/// The `BroadcastChannel` between a client's hub and form frames.
+pub fn token_channel_name(config: &HubConfig) -> String {
+    ["crosspass.tokens.", config.client_id.as_str()].concat()
+}
+
+/// The `BroadcastChannel` on which a tenant's hubs announce session changes.
+pub fn session_channel_name(config: &HubConfig) -> String {
+    ["crosspass.", config.tenant.as_str()].concat()
+}
+
+fn info(g: &TokenGrant) -> SessionInfo {
+    SessionInfo {
+        expires_at: g.expires_at,
+        scope: g.scope.clone(),
     }
 }
 

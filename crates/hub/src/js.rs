@@ -23,3 +23,11 @@ pub async fn with_timeout(promise: Promise, ms: i32) -> Result<JsValue, JsValue>
     let race = Promise::race(&Array::of2(&promise, &reject_after(ms)));
     crosspass_web::wait(&race).await
 }
+
+/// A number as JavaScript writes it (`12`, `1.5`, `1e21`).
+pub fn number_text(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}

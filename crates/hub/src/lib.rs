@@ -9,8 +9,11 @@
 #![deny(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 
+pub mod api;
 pub mod config;
 pub mod error;
+#[cfg(feature = "form-page")]
+pub mod form;
 mod hub;
 pub mod js;
 pub mod ladder;
@@ -35,10 +38,19 @@ fn read_config() -> Result<HubConfig, JsValue> {
         .map_err(|e| JsValue::from_str(&["invalid hub configuration: ", &e.text()].concat()))
 }
 
-/// Starts the hub on the hub page; resolves once it listens.
+/// Starts the hub on the hub page; resolves once it listens. (Not in the form page's
+/// build, which would otherwise carry the whole hub.)
+#[cfg(not(feature = "form-page"))]
 #[wasm_bindgen]
 pub fn start() -> js_sys::Promise {
     crosspass_web::promise(async { Hub::start(read_config()?).await.map(|_| JsValue::UNDEFINED) })
+}
+
+/// Starts the form frame on `/embed/form`.
+#[cfg(feature = "form-page")]
+#[wasm_bindgen(js_name = startForm)]
+pub fn start_form() -> Result<(), JsValue> {
+    form::start(read_config()?)
 }
 
 /// Starts the first-party popup on `/hub/popup`.

@@ -86,10 +86,9 @@ impl Describe for AppearanceError {
     fn describe(&self, f: &mut dyn Sink) -> fmt::Result {
         match self {
             // The name is echoed only when it is short and plain: it came from the page.
-            AppearanceError::Unknown(name) if name.len() <= 40 && is_word(name) => write_parts(
-                f,
-                &["unknown appearance variable `", name, "`"],
-            ),
+            AppearanceError::Unknown(name) if name.len() <= 40 && is_word(name) => {
+                write_parts(f, &["unknown appearance variable `", name, "`"])
+            }
             AppearanceError::Unknown(_) => f.write_str("unknown appearance variable"),
             AppearanceError::Invalid(v) => {
                 let expected = match v.grammar() {
@@ -97,7 +96,10 @@ impl Describe for AppearanceError {
                     Grammar::FontFamily => "a list of font names",
                     Grammar::Length => "a number with px, rem or em",
                 };
-                write_parts(f, &["invalid value for `", v.name(), "`: expected ", expected])
+                write_parts(
+                    f,
+                    &["invalid value for `", v.name(), "`: expected ", expected],
+                )
             }
         }
     }

@@ -346,11 +346,16 @@ fn string_pairs(
     members
         .iter()
         .map(|(k, v)| {
-            let v = v.as_str().ok_or(JsonError::Type(what, "an object of strings"))?;
+            let v = v
+                .as_str()
+                .ok_or(JsonError::Type(what, "an object of strings"))?;
             if ok(k, v) {
                 Ok((k.clone(), v.to_owned()))
             } else {
-                Err(JsonError::Invalid(what, ["`", k, "` is not allowed"].concat()))
+                Err(JsonError::Invalid(
+                    what,
+                    ["`", k, "` is not allowed"].concat(),
+                ))
             }
         })
         .collect()
@@ -506,15 +511,23 @@ impl Json for FormParams {
 
     fn from_value(v: &Value) -> Result<Self, JsonError> {
         let mut m = Members::of(v, "params")?;
-        let appearance =
-            string_pairs(m.take("appearance"), "appearance", MAX_FORM_OPTIONS, |_, _| true)?;
+        let appearance = string_pairs(
+            m.take("appearance"),
+            "appearance",
+            MAX_FORM_OPTIONS,
+            |_, _| true,
+        )?;
         let locale = m.opt_str("locale")?.map(str::to_owned);
         if locale.as_ref().is_some_and(|l| {
-            l.is_empty() || l.len() > 35 || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            l.is_empty()
+                || l.len() > 35
+                || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         }) {
             return Err(JsonError::Invalid("locale", "a language tag".into()));
         }
-        let messages = string_pairs(m.take("messages"), "messages", MAX_FORM_OPTIONS, |_, _| true)?;
+        let messages = string_pairs(m.take("messages"), "messages", MAX_FORM_OPTIONS, |_, _| {
+            true
+        })?;
         m.finish()?;
         Ok(Self {
             appearance,
@@ -1147,7 +1160,9 @@ impl Event {
     fn decode_data(name: &str, data: &Value) -> Result<Self, JsonError> {
         let mut m = Members::of(data, "data")?;
         let event = match name {
-            "session.changed" => return SessionChanged::from_value(data).map(Event::SessionChanged),
+            "session.changed" => {
+                return SessionChanged::from_value(data).map(Event::SessionChanged)
+            }
             "form.error" => return RpcError::from_value(data).map(Event::FormError),
             "form.state" => Event::FormState(
                 m.parsed("state", |s| FormState::from_name(s).ok_or("unknown state"))?,

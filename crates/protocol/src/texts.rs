@@ -167,7 +167,11 @@ mod tests {
 
     #[test]
     fn locale_overrides_and_fallback() {
-        let t = Texts::new(Locale::for_tag("de-AT"), &[("save".into(), "Sichern".into())]).unwrap();
+        let t = Texts::new(
+            Locale::for_tag("de-AT"),
+            &[("save".into(), "Sichern".into())],
+        )
+        .unwrap();
         assert_eq!(t.get(TextKey::Save), "Sichern");
         assert_eq!(t.get(TextKey::SignIn), "Anmelden");
         assert_eq!(Locale::for_tag("fr"), Locale::En);
@@ -179,7 +183,10 @@ mod tests {
         assert_eq!(bad("nope", "x"), TextError::UnknownKey);
         assert_eq!(bad("save", ""), TextError::BadText);
         assert_eq!(bad("save", "a\u{0}b"), TextError::BadText);
-        assert_eq!(bad("save", &"x".repeat(MAX_TEXT_LEN + 1)), TextError::BadText);
+        assert_eq!(
+            bad("save", &"x".repeat(MAX_TEXT_LEN + 1)),
+            TextError::BadText
+        );
     }
 
     #[test]

@@ -59,8 +59,8 @@ fn generated() -> String {
 
 #[test]
 fn typescript_lists_match_the_protocol() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../packages/crosspass/src/generated.ts");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packages/crosspass/src/generated.ts");
     let want = generated();
     if std::env::var_os("UPDATE_TS").is_some() {
         std::fs::write(&path, &want).unwrap();

@@ -116,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/hub", get(assets::hub_page))
         .route("/hub/popup", get(assets::hub_popup))
+        .route("/embed/form", get(assets::form_page))
         .route("/hub/pkg/{*path}", get(assets::hub_pkg))
         .route("/hub/{file}", get(assets::hub_file))
         .route("/sdk/{*path}", get(assets::sdk_file))

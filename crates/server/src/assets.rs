@@ -1,5 +1,6 @@
-//! The hub page (with its per-client config and CSP) and static files: the hub's own
-//! files from `www/hub/`, the wasm build output from `dist/hub/` and `dist/sdk/`.
+//! XYZ's frame pages (hub, form and popup, each with its per-client config and CSP)
+//! and static files: the frames' own files from `www/hub/`, the wasm build output from
+//! `dist/hub/` and the partner-page SDK from `dist/sdk/`.
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -29,6 +30,7 @@ struct HubConfig<'a> {
     api_audience: &'a str,
     token_endpoint: &'static str,
     scopes: String,
+    expose_tokens: bool,
 }
 
 /// JSON that can sit inside a `<script>` element: nothing in it can close the element
@@ -121,6 +123,7 @@ fn hub_config<'a>(state: &'a AppState, p: &'a Partner) -> HubConfig<'a> {
         api_audience: &state.api_audience,
         token_endpoint: "/oauth/token",
         scopes: p.scopes.to_string(),
+        expose_tokens: p.expose_tokens,
     }
 }
 
@@ -130,6 +133,14 @@ pub async fn hub_page(
     Query(q): Query<HubQuery>,
 ) -> Result<Response, ApiError> {
     hub_html(&state, q, "index.html", true).await
+}
+
+/// `GET /embed/form?client_id=…`: the form frame, framable only by the client's origins.
+pub async fn form_page(
+    State(state): State<AppState>,
+    Query(q): Query<HubQuery>,
+) -> Result<Response, ApiError> {
+    hub_html(&state, q, "form.html", true).await
 }
 
 /// `GET /hub/popup?client_id=…`: the first-party popup, never framed.
@@ -272,7 +283,7 @@ mod tests {
     #[test]
     fn names() {
         assert!(safe_name("crosspass_hub_bg.wasm"));
-        assert!(safe_path("snippets/crosspass-sdk-0a1b/inline0.js"));
+        assert!(safe_path("v1/crosspass.js"));
         for bad in ["a//b", "/a", "a/", "a/../b", "a/b/c/d/e"] {
             assert!(!safe_path(bad), "{bad}");
         }

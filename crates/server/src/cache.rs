@@ -188,6 +188,7 @@ mod tests {
             scopes: "form.read".into(),
             token_lifetime_secs: 600,
             jit_users: false,
+            expose_tokens: false,
         }
         .validate()
         .unwrap()

@@ -159,8 +159,8 @@ impl Db {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO partners (client_id, tenant, issuer, jwks, origins, scopes, \
-             token_lifetime_secs, jit_users, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+             token_lifetime_secs, jit_users, expose_tokens, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
         )
         .bind(p.client_id.as_str())
         .bind(p.tenant.as_str())
@@ -170,12 +170,34 @@ impl Db {
         .bind(p.scopes.to_string())
         .bind(p.token_lifetime_secs)
         .bind(i64::from(p.jit_users))
+        .bind(i64::from(p.expose_tokens))
         .bind(now)
         .execute(&mut *tx)
         .await?;
         bump_registry(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Turns token exposure on or off. False when there is no such partner.
+    pub async fn set_partner_expose_tokens(
+        &self,
+        client_id: &ClientId,
+        expose: bool,
+        now: i64,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let r = sqlx::query(
+            "UPDATE partners SET expose_tokens = $1, updated_at = $2 WHERE client_id = $3",
+        )
+        .bind(i64::from(expose))
+        .bind(now)
+        .bind(client_id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        bump_registry(&mut tx).await?;
+        tx.commit().await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// Replaces a partner's pinned keys. False when there is no such partner.
@@ -725,7 +747,7 @@ async fn bump_registry(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), 
 }
 
 const PARTNER_SELECT: &str = "SELECT client_id, tenant, issuer, jwks, origins, scopes, \
-     token_lifetime_secs, jit_users FROM partners";
+     token_lifetime_secs, jit_users, expose_tokens FROM partners";
 
 fn partner_from_row(r: &AnyRow) -> Result<Partner, DbError> {
     let corrupt = |_| DbError::Corrupt("partners");
@@ -739,6 +761,7 @@ fn partner_from_row(r: &AnyRow) -> Result<Partner, DbError> {
         scopes: ScopeSet::parse(r.try_get("scopes")?).map_err(|_| DbError::Corrupt("partners"))?,
         token_lifetime_secs: r.try_get("token_lifetime_secs")?,
         jit_users: r.try_get::<i64, _>("jit_users")? != 0,
+        expose_tokens: r.try_get::<i64, _>("expose_tokens")? != 0,
     })
 }
 

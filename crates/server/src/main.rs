@@ -68,6 +68,14 @@ enum PartnerCommand {
         /// Client id.
         client_id: String,
     },
+    /// Change a registered partner in place.
+    Update {
+        /// Client id.
+        client_id: String,
+        /// Whether the partner's pages may receive raw access tokens.
+        #[arg(long, action = clap::ArgAction::Set)]
+        expose_tokens: Option<bool>,
+    },
     /// Replace a partner's pinned public keys.
     RotateKey {
         /// Client id.
@@ -104,6 +112,10 @@ struct AddPartner {
     /// Create XYZ users just in time at first sign-in.
     #[arg(long)]
     jit_users: bool,
+    /// Let the partner's pages receive raw access tokens (`getToken()`). Off by
+    /// default: pages call the API through the hub's `fetch`.
+    #[arg(long)]
+    expose_tokens: bool,
 }
 
 #[derive(Subcommand)]
@@ -291,6 +303,7 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 scopes: a.scopes,
                 token_lifetime_secs: a.token_lifetime.unwrap_or(config.token_lifetime_secs),
                 jit_users: a.jit_users,
+                expose_tokens: a.expose_tokens,
             }
             .validate()
             .map_err(|e| e.to_string())?;
@@ -348,6 +361,29 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 return Err("no such partner".into());
             }
             println!("removed {id}");
+            Ok(())
+        }
+        Command::Partner(PartnerCommand::Update {
+            client_id,
+            expose_tokens,
+        }) => {
+            let id = ClientId::new(client_id).map_err(|e| e.to_string())?;
+            let Some(expose) = expose_tokens else {
+                return Err("nothing to change: name a setting, e.g. --expose-tokens false".into());
+            };
+            if !db
+                .set_partner_expose_tokens(&id, expose, now())
+                .await
+                .map_err(err)?
+            {
+                return Err("no such partner".into());
+            }
+            let partner = db
+                .partner(id.as_str())
+                .await
+                .map_err(err)?
+                .ok_or("no such partner")?;
+            println!("{}", to_json(&partner.view())?);
             Ok(())
         }
         Command::Partner(PartnerCommand::RotateKey { client_id, jwks }) => {

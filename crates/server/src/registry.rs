@@ -28,6 +28,8 @@ pub struct Partner {
     pub token_lifetime_secs: i64,
     /// Whether an unknown `sub` creates an XYZ user at first sign-in.
     pub jit_users: bool,
+    /// Whether its pages may receive raw access tokens (`getToken()`).
+    pub expose_tokens: bool,
 }
 
 /// Why a registration was refused.
@@ -80,6 +82,8 @@ pub struct PartnerInput {
     pub token_lifetime_secs: i64,
     /// Just-in-time user creation.
     pub jit_users: bool,
+    /// Raw tokens for the partner's pages.
+    pub expose_tokens: bool,
 }
 
 impl PartnerInput {
@@ -111,6 +115,7 @@ impl PartnerInput {
             scopes: scopes(&self.scopes)?,
             token_lifetime_secs: token_lifetime(self.token_lifetime_secs)?,
             jit_users: self.jit_users,
+            expose_tokens: self.expose_tokens,
         })
     }
 }
@@ -395,6 +400,7 @@ pub struct PartnerView<'a> {
     scopes: String,
     token_lifetime_secs: i64,
     jit_users: bool,
+    expose_tokens: bool,
     jwks: serde_json::Value,
 }
 
@@ -409,6 +415,7 @@ impl Partner {
             scopes: self.scopes.to_string(),
             token_lifetime_secs: self.token_lifetime_secs,
             jit_users: self.jit_users,
+            expose_tokens: self.expose_tokens,
             jwks: self.jwks.to_json(),
         }
     }
@@ -433,6 +440,7 @@ mod tests {
             scopes: "form.read form.write".into(),
             token_lifetime_secs: 600,
             jit_users: false,
+            expose_tokens: false,
         }
     }
 

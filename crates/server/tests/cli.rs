@@ -72,7 +72,35 @@ fn partner_keys_form_and_user_commands() {
     );
     assert_eq!(shown["jit_users"], true);
     assert_eq!(shown["token_lifetime_secs"], 600);
+    assert_eq!(shown["expose_tokens"], false);
     fails(&add(&[]), "already exists");
+
+    // Token exposure is off unless asked for, and changes in place.
+    let update = |value: &str| {
+        crosspass(
+            d,
+            &db,
+            &["partner", "update", "abc", "--expose-tokens", value],
+        )
+    };
+    let shown: Value = serde_json::from_str(&ok(&update("true"))).unwrap();
+    assert_eq!(shown["expose_tokens"], true);
+    assert_eq!(shown["jit_users"], true);
+    let shown: Value = serde_json::from_str(&ok(&update("false"))).unwrap();
+    assert_eq!(shown["expose_tokens"], false);
+    fails(&update("maybe"), "invalid value");
+    fails(
+        &crosspass(d, &db, &["partner", "update", "abc"]),
+        "nothing to change",
+    );
+    fails(
+        &crosspass(
+            d,
+            &db,
+            &["partner", "update", "nope", "--expose-tokens", "true"],
+        ),
+        "no such partner",
+    );
 
     let bad = |args: &[&str], message: &str| fails(&crosspass(d, &db, args), message);
     let base = [

@@ -43,9 +43,26 @@ async fn hub_page_carries_the_client_config_and_a_strict_csp() {
         json!({
             "client_id": "abc", "tenant": "abc", "origins": [ABC_ORIGIN, ABC_SITE2],
             "issuer": ISSUER, "api_audience": API, "token_endpoint": "/oauth/token",
-            "scopes": "form.read form.write",
+            "scopes": "form.read form.write", "expose_tokens": false,
         })
     );
+
+    // The form frame: the same config and policy (framed by the client's origins only).
+    let r = t
+        .http
+        .get(t.url("/embed/form?client_id=abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        h["content-security-policy"]
+    );
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let form = r.text().await.unwrap();
+    assert!(form.contains("<title>form</title>"));
+    assert_eq!(hub_config(&form), hub_config(&html));
 
     let r = t
         .http
@@ -66,6 +83,8 @@ async fn hub_page_carries_the_client_config_and_a_strict_csp() {
         ("/hub?client_id=..%2Fabc", 404),
         ("/hub", 400),
         ("/hub/popup?client_id=nope", 404),
+        ("/embed/form?client_id=nope", 404),
+        ("/embed/form", 400),
     ] {
         let r = t.http.get(t.url(path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), status, "{path}");
@@ -88,11 +107,7 @@ async fn static_files_have_types_etags_and_no_escape() {
             "text/javascript; charset=utf-8",
         ),
         ("/hub/pkg/crosspass_hub_bg.wasm", "application/wasm"),
-        ("/sdk/crosspass.js", "text/javascript; charset=utf-8"),
-        (
-            "/sdk/snippets/crosspass-sdk-1/inline0.js",
-            "text/javascript; charset=utf-8",
-        ),
+        ("/sdk/v1/crosspass.js", "text/javascript; charset=utf-8"),
     ] {
         let r = t.http.get(t.url(path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200, "{path}");
@@ -116,20 +131,26 @@ async fn static_files_have_types_etags_and_no_escape() {
         .unwrap();
     assert!(wasm.headers().get("access-control-allow-origin").is_none());
     assert_eq!(wasm.bytes().await.unwrap().as_ref(), WASM);
-    let sdk = t.http.get(t.url("/sdk/crosspass.js")).send().await.unwrap();
+    let sdk = t
+        .http
+        .get(t.url("/sdk/v1/crosspass.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(sdk.headers()["access-control-allow-origin"], "*");
 
     for path in [
         "/hub/index.html",
         "/hub/popup.html",
+        "/hub/form.html",
         "/hub/..%2Fsecret.txt",
         "/hub/pkg/..%2F..%2Fwww%2Fsecret.txt",
         "/hub/.hidden",
         "/sdk/missing.js",
         "/hub/pkg/",
-        "/sdk/snippets%2F..%2Fcrosspass.js",
-        "/sdk/snippets/x%2F..%2F..%2F..%2Fwww%2Fsecret.txt",
-        "/sdk//crosspass.js",
+        "/sdk/v1%2F..%2Fcrosspass.js",
+        "/sdk/v1/x%2F..%2F..%2F..%2Fwww%2Fsecret.txt",
+        "/sdk//v1/crosspass.js",
     ] {
         let r = t.http.get(t.url(path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 404, "{path}");

@@ -32,6 +32,8 @@ pub const HUB_INDEX: &str = "<!doctype html><title>hub</title>\
 <script type=\"module\" src=\"/hub/pkg/hub.js\"></script>\n";
 pub const HUB_POPUP: &str = "<!doctype html><title>popup</title>\
 <script type=\"application/json\" id=\"hub-config\">{{HUB_CONFIG}}</script>\n";
+pub const FORM_PAGE: &str = "<!doctype html><title>form</title>\
+<script type=\"application/json\" id=\"hub-config\">{{HUB_CONFIG}}</script>\n";
 pub const WASM: &[u8] = b"\0asm\x01\0\0\0";
 
 pub struct Partner {
@@ -193,6 +195,7 @@ pub async fn seed(db: &Db) {
             scopes: "form.read form.write".into(),
             token_lifetime_secs: 600,
             jit_users: jit,
+            expose_tokens: false,
         }
         .validate()
         .unwrap();
@@ -230,6 +233,7 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         write(&dir.path().join("www/hub/index.html"), HUB_INDEX.as_bytes());
         write(&dir.path().join("www/hub/popup.html"), HUB_POPUP.as_bytes());
+        write(&dir.path().join("www/hub/form.html"), FORM_PAGE.as_bytes());
         write(
             &dir.path().join("dist/hub/hub.js"),
             b"import './crosspass_hub.js';\n",
@@ -242,13 +246,8 @@ impl TestServer {
             b"export {};\n",
         );
         write(
-            &dir.path().join("dist/sdk/crosspass.js"),
+            &dir.path().join("dist/sdk/v1/crosspass.js"),
             b"window.Crosspass = {};\n",
-        );
-        write(
-            &dir.path()
-                .join("dist/sdk/snippets/crosspass-sdk-1/inline0.js"),
-            b"export const x = 1;\n",
         );
         let url = fresh_database_url(dir.path()).await;
         let mut config = config(dir.path(), url);
