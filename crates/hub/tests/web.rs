@@ -8,7 +8,7 @@ use crosspass_hub::ladder::{self, StartPlan};
 use crosspass_hub::store::{is_usable, Backend, Session, StoredToken, TokenStore};
 use crosspass_hub::{Hub, HubConfig};
 use crosspass_protocol::jose::b64_encode;
-use crosspass_protocol::rpc::{HubMessage, Ready, StorageRung, TokenGrant};
+use crosspass_protocol::rpc::{HubMessage, Ready, SessionInfo, StorageRung, TokenGrant};
 use crosspass_protocol::{AccessToken, ClientId, ErrorCode, ScopeSet, TenantId};
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
@@ -33,11 +33,17 @@ fn now() -> i64 {
     (js_sys::Date::now() / 1000.0) as i64
 }
 
+/// A client registered to receive tokens (most tests read them back with `token.get`).
 fn config(client: &str, tenant: &str, origins: &[&str]) -> HubConfig {
+    config_exposing(client, tenant, origins, true)
+}
+
+fn config_exposing(client: &str, tenant: &str, origins: &[&str], expose: bool) -> HubConfig {
     let origins: Vec<String> = origins.iter().map(|o| format!("\"{o}\"")).collect();
     HubConfig::from_json(&format!(
         r#"{{"client_id":"{client}","tenant":"{tenant}","origins":[{}],"issuer":"{ISSUER}",
-        "api_audience":"{AUDIENCE}","token_endpoint":"/oauth/token","scopes":"form.read form.write"}}"#,
+        "api_audience":"{AUDIENCE}","token_endpoint":"/oauth/token","scopes":"form.read form.write",
+        "expose_tokens":{expose}}}"#,
         origins.join(",")
     ))
     .unwrap()
@@ -88,7 +94,7 @@ fn post_with_port(text: &str) -> MessagePort {
 
 fn hello(client: &str) -> String {
     format!(
-        r#"{{"crosspass":1,"id":"h1","method":"hello","params":{{"client_id":"{client}","sdk_version":"test"}}}}"#
+        r#"{{"crosspass":2,"id":"h1","method":"hello","params":{{"client_id":"{client}","sdk_version":"test"}}}}"#
     )
 }
 
@@ -99,7 +105,7 @@ async fn connect(client: &str) -> MessagePort {
         panic!("not a response");
     };
     let ready: Ready = r.into_result().unwrap();
-    assert_eq!(ready.protocol, 1);
+    assert_eq!(ready.protocol, 2);
     port
 }
 
@@ -196,7 +202,7 @@ async fn handshake_then_session_lifecycle() {
         .unwrap();
     let port = connect("c-life").await;
 
-    let get = r#"{"crosspass":1,"id":"g1","method":"token.get","params":{"scope":"form.read"}}"#;
+    let get = r#"{"crosspass":2,"id":"g1","method":"token.get","params":{"scope":"form.read"}}"#;
     assert_eq!(error_code(call(&port, get).await), ErrorCode::LoginRequired);
 
     let token = access_token(
@@ -207,7 +213,7 @@ async fn handshake_then_session_lifecycle() {
         "at+jwt",
     );
     let begin = format!(
-        r#"{{"crosspass":1,"id":"b1","method":"session.begin","params":{{"access_token":"{token}"}}}}"#
+        r#"{{"crosspass":2,"id":"b1","method":"session.begin","params":{{"access_token":"{token}"}}}}"#
     );
     port.post_message(&begin.into()).unwrap();
     // The hub pushes session.changed to its pages and answers the call; either may come first.
@@ -215,14 +221,14 @@ async fn handshake_then_session_lifecycle() {
     let mut pushed = false;
     for _ in 0..2 {
         match HubMessage::decode(&next_message(&port, 2000).await.unwrap()).unwrap() {
-            HubMessage::Response(r) => granted = Some(r.into_result::<TokenGrant>().unwrap()),
+            HubMessage::Response(r) => granted = Some(r.into_result::<SessionInfo>().unwrap()),
             HubMessage::Event(_) => pushed = true,
         }
     }
     assert!(pushed);
     let granted = granted.unwrap();
-    assert_eq!(granted.access_token.expose_secret(), token);
-    assert_eq!(granted.token_type, "Bearer");
+    assert_eq!(granted.scope.to_string(), "form.read form.write");
+    assert!(granted.expires_at > now());
 
     let HubMessage::Response(r) = call(&port, get).await else {
         panic!()
@@ -231,13 +237,13 @@ async fn handshake_then_session_lifecycle() {
     assert_eq!(got.access_token.expose_secret(), token);
 
     let wider =
-        r#"{"crosspass":1,"id":"g2","method":"token.get","params":{"scope":"form.read admin"}}"#;
+        r#"{"crosspass":2,"id":"g2","method":"token.get","params":{"scope":"form.read admin"}}"#;
     assert_eq!(
         error_code(call(&port, wider).await),
         ErrorCode::LoginRequired
     );
 
-    let end = r#"{"crosspass":1,"id":"e1","method":"session.end"}"#;
+    let end = r#"{"crosspass":2,"id":"e1","method":"session.end"}"#;
     port.post_message(&end.into()).unwrap();
     crosspass_web::sleep(100).await;
     assert_eq!(error_code(call(&port, get).await), ErrorCode::LoginRequired);
@@ -265,7 +271,7 @@ async fn tokens_bound_elsewhere_are_refused() {
     ];
     for token in cases {
         let begin = format!(
-            r#"{{"crosspass":1,"id":"b","method":"session.begin","params":{{"access_token":"{token}"}}}}"#
+            r#"{{"crosspass":2,"id":"b","method":"session.begin","params":{{"access_token":"{token}"}}}}"#
         );
         assert_eq!(
             error_code(call(&port, &begin).await),
@@ -280,15 +286,15 @@ async fn bad_messages_get_invalid_request_and_the_hub_keeps_serving() {
     Hub::start(config("c-bad", "t-bad", &[&me])).await.unwrap();
     let port = connect("c-bad").await;
     let big = format!(
-        r#"{{"crosspass":1,"id":"x","method":"storage.status","params":{{"p":"{}"}}}}"#,
+        r#"{{"crosspass":2,"id":"x","method":"storage.status","params":{{"p":"{}"}}}}"#,
         "a".repeat(70_000)
     );
     let bad = [
         "not json",
-        r#"{"crosspass":1,"id":"u1","method":"nope"}"#,
-        r#"{"crosspass":1,"id":"u2","method":"token.get","params":{"scope":"form.read","__proto__":{"x":1}}}"#,
-        r#"{"crosspass":1,"id":"u3","method":"storage.status","extra":true}"#,
-        r#"{"crosspass":1,"id":"u4","method":"hello","params":{"client_id":"c-bad","sdk_version":"t"}}"#,
+        r#"{"crosspass":2,"id":"u1","method":"nope"}"#,
+        r#"{"crosspass":2,"id":"u2","method":"token.get","params":{"scope":"form.read","__proto__":{"x":1}}}"#,
+        r#"{"crosspass":2,"id":"u3","method":"storage.status","extra":true}"#,
+        r#"{"crosspass":2,"id":"u4","method":"hello","params":{"client_id":"c-bad","sdk_version":"t"}}"#,
         big.as_str(),
     ];
     for text in bad {
@@ -303,7 +309,7 @@ async fn bad_messages_get_invalid_request_and_the_hub_keeps_serving() {
     assert!(next_message(&port, 2000).await.is_some());
     let HubMessage::Response(r) = call(
         &port,
-        r#"{"crosspass":1,"id":"s1","method":"storage.status"}"#,
+        r#"{"crosspass":2,"id":"s1","method":"storage.status"}"#,
     )
     .await
     else {
@@ -328,7 +334,7 @@ async fn unregistered_origins_and_wrong_clients_get_no_answer() {
     let port = post_with_port(&hello("c-wrong"));
     assert_eq!(next_message(&port, 300).await, None);
     let port =
-        post_with_port(r#"{"crosspass":1,"id":"t","method":"token.get","params":{"scope":""}}"#);
+        post_with_port(r#"{"crosspass":2,"id":"t","method":"token.get","params":{"scope":""}}"#);
     assert_eq!(next_message(&port, 300).await, None);
 }
 
@@ -346,19 +352,65 @@ async fn an_assertion_is_redeemed_at_the_token_endpoint() {
     );
     Hub::start(cfg).await.unwrap();
     let port = connect("c-grant").await;
-    let begin = r#"{"crosspass":1,"id":"a1","method":"session.begin","params":{"assertion":"h.p.s","scope":"form.read"}}"#;
+    let begin = r#"{"crosspass":2,"id":"a1","method":"session.begin","params":{"assertion":"h.p.s","scope":"form.read"}}"#;
     port.post_message(&begin.into()).unwrap();
     let mut granted = None;
     for _ in 0..2 {
         if let HubMessage::Response(r) =
             HubMessage::decode(&next_message(&port, 3000).await.unwrap()).unwrap()
         {
-            granted = Some(r.into_result::<TokenGrant>().unwrap());
+            granted = Some(r.into_result::<SessionInfo>().unwrap());
         }
     }
-    let granted = granted.unwrap();
-    assert_eq!(granted.access_token.expose_secret(), token);
-    assert_eq!(granted.scope.to_string(), "form.read");
+    assert_eq!(granted.unwrap().scope.to_string(), "form.read");
+    let get = r#"{"crosspass":2,"id":"g1","method":"token.get","params":{"scope":"form.read"}}"#;
+    let HubMessage::Response(r) = call(&port, get).await else {
+        panic!()
+    };
+    let got: TokenGrant = r.into_result().unwrap();
+    assert_eq!(got.access_token.expose_secret(), token);
+}
+
+/// A partner not registered to receive tokens learns that it is signed in and until
+/// when, never the token: `session.begin` and `session.get` carry no token, and
+/// `token.get` is refused with a typed code.
+#[wasm_bindgen_test]
+async fn tokens_are_not_exposed_unless_the_partner_is_registered_for_them() {
+    let me = origin();
+    Hub::start(config_exposing("c-hidden", "t-hidden", &[&me], false))
+        .await
+        .unwrap();
+    let port = connect("c-hidden").await;
+    let token = access_token("c-hidden", "t-hidden", "form.read", now() + 600, "at+jwt");
+    let begin = format!(
+        r#"{{"crosspass":2,"id":"b1","method":"session.begin","params":{{"access_token":"{token}"}}}}"#
+    );
+    port.post_message(&begin.into()).unwrap();
+    let mut texts = Vec::new();
+    for _ in 0..2 {
+        texts.push(next_message(&port, 2000).await.unwrap());
+    }
+    let get = r#"{"crosspass":2,"id":"g1","method":"token.get","params":{"scope":"form.read"}}"#;
+    assert_eq!(
+        error_code(call(&port, get).await),
+        ErrorCode::TokenNotExposed
+    );
+    let session =
+        r#"{"crosspass":2,"id":"s1","method":"session.get","params":{"scope":"form.read"}}"#;
+    port.post_message(&session.into()).unwrap();
+    let text = next_message(&port, 2000).await.unwrap();
+    let HubMessage::Response(r) = HubMessage::decode(&text).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        r.into_result::<SessionInfo>().unwrap().scope.to_string(),
+        "form.read"
+    );
+    texts.push(text);
+    for text in texts {
+        assert!(!text.contains(&token), "{text}");
+        assert!(!text.contains("access_token"), "{text}");
+    }
 }
 
 #[wasm_bindgen_test]
@@ -370,7 +422,7 @@ async fn storage_request_on_first_party_storage_answers_at_once() {
     let port = connect("c-store").await;
     let HubMessage::Response(r) = call(
         &port,
-        r#"{"crosspass":1,"id":"q1","method":"storage.request"}"#,
+        r#"{"crosspass":2,"id":"q1","method":"storage.request"}"#,
     )
     .await
     else {
