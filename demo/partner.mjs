@@ -46,8 +46,26 @@ const { positionals, values: opt } = parseArgs({
     myhealth: { type: "string", default: "" },
     idp: { type: "string" },
     "idp-internal": { type: "string" },
+    // Serve pages with the strictest policy an integration needs: XYZ only in
+    // script-src and frame-src, no 'wasm-unsafe-eval', no connect-src to XYZ.
+    "strict-csp": { type: "boolean", default: false },
   },
 });
+
+/** The page policy of a partner that embeds XYZ by script tag and nothing else. */
+function strictCsp() {
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${opt.xyz}`,
+    `frame-src ${opt.xyz} ${opt.myhealth || ""}`.trim(),
+    "connect-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join("; ");
+}
 
 // --- the assertion: the one piece every partner writes -----------------------------
 
@@ -139,7 +157,9 @@ async function sendFile(res, file) {
       .replaceAll("{{CLIENT_ID}}", opt["client-id"])
       .replaceAll("{{MYHEALTH_ORIGIN}}", opt.myhealth);
   }
-  send(res, 200, body, { "content-type": type });
+  const headers = { "content-type": type };
+  if (opt["strict-csp"] && extname(file) === ".html") headers["content-security-policy"] = strictCsp();
+  send(res, 200, body, headers);
 }
 
 /** Resolves `urlPath` inside `dir`, refusing anything that escapes it. */

@@ -104,10 +104,20 @@ export function showMyHealth(crosspass, myhealth) {
     window.addEventListener("message", onMessage);
   });
   // Looks once the form is signed in (never signing in on its own), and again a few
-  // times after a save, which reaches MyHealth shortly after it is stored.
-  document.addEventListener("crosspass-state", (e) => e.detail.state === "ready" && refresh());
-  if (document.querySelector("crosspass-form")?.dataset.state === "ready") refresh();
-  document.addEventListener("crosspass-saved", () => {
-    for (const ms of [500, 1500, 4000]) setTimeout(refresh, ms);
-  });
+  // times after a save, which reaches MyHealth shortly after it is stored. The form
+  // element reflects the form's state in `data-state`.
+  let last = null;
+  const watch = (form) =>
+    new MutationObserver(() => {
+      const state = form.dataset.state;
+      if (state === last) return;
+      last = state;
+      if (state === "ready") refresh();
+      if (state === "saved") for (const ms of [500, 1500, 4000]) setTimeout(refresh, ms);
+    }).observe(form, { attributes: true, attributeFilter: ["data-state"] });
+  const form = document.querySelector("crosspass-form");
+  if (form) {
+    watch(form);
+    if (form.dataset.state === "ready") refresh();
+  }
 }

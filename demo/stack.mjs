@@ -147,6 +147,8 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
         "--jwks", mine[0].jwks,
         ...mine.flatMap((s) => ["--origin", s.origin]),
         "--scopes", "form.read form.write",
+        // DEF's own scripts read XYZ tokens (getToken); ABC's pages never receive one.
+        ...(client === "def" ? ["--expose-tokens"] : []),
       );
       await cli("form", "set", "--tenant", client, join(ROOT, "demo", "forms", `${client}.json`));
     }
@@ -216,7 +218,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
         "--xyz", xyz,
         // The rogue site has no registration to provision users with.
         ...(s.rogue ? [] : ["--xyz-internal", `http://127.0.0.1:${ports.xyz}`]),
-        ...(s.site === "abc" ? ["--myhealth", myhealth] : []),
+        ...(s.site === "abc" ? ["--myhealth", myhealth, "--strict-csp"] : []),
         ...(s.viaIdp ? ["--idp", idp, "--idp-internal", `http://127.0.0.1:${ports.idp}`] : []),
         "--users", DEMO_USERS[s.client].join(","),
       ], `http://127.0.0.1:${s.port}/session`);

@@ -56,14 +56,18 @@ bind crosspass_hub dist/hub crosspass_hub
 bind crosspass_hub dist/hub crosspass_popup
 "${build[@]}" -p crosspass-hub --features form-page
 bind crosspass_hub dist/hub crosspass_form
-# The frame pages' bootstrap is served minified beside the modules it loads.
-cp www/hub/hub.js dist/hub/
+# The frame pages' bootstrap and stylesheets are served beside the modules they load.
+cp www/hub/hub.js www/hub/*.css dist/hub/
 node scripts/minify.mjs dist/hub/*.js
 
 step "partner-page SDK (TypeScript)"
 node packages/crosspass/build.mjs
 mkdir -p dist/sdk/v1
 cp packages/crosspass/dist/crosspass.js packages/crosspass/dist/crosspass.js.map dist/sdk/v1/
+
+step "content-hashed names, precompressed variants (br, gzip), manifest"
+node scripts/assets.mjs
+manifest() { node -e 'console.log(require("./dist/manifest.json")[process.argv[1]][process.argv[2]])' "$@"; }
 
 step "sizes (bytes)"
 # size FILE... -> "raw gzip" of the files together (each gzipped on its own, as served)
@@ -79,11 +83,12 @@ row() { printf '%-44s %10d %10d\n' "$1" $2 $3; }
 printf '%-44s %10s %10s\n' file raw gzip-9
 while IFS= read -r f; do
   row "${f#dist/}" $(size "$f")
-done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' \) | sort)
+done < <(find dist/hub dist/sdk -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) | sort)
 echo
 printf '%-44s %10s %10s\n' bundle raw gzip-9
-row "hub frame (wasm + glue + hub.js + html)" $(size dist/hub/crosspass_hub_bg.wasm dist/hub/crosspass_hub.js dist/hub/hub.js www/hub/index.html)
-row "form frame (wasm + glue + hub.js + html + css)" $(size dist/hub/crosspass_form_bg.wasm dist/hub/crosspass_form.js dist/hub/hub.js www/hub/form.html www/hub/form.css)
+hub() { echo "dist/hub/$(manifest hub "$1")"; }
+row "hub frame (wasm + glue + hub.js + html + css)" $(size "$(hub crosspass_hub_bg.wasm)" "$(hub crosspass_hub.js)" "$(hub hub.js)" www/hub/index.html "$(hub hub.css)")
+row "form frame (wasm + glue + hub.js + html + css)" $(size "$(hub crosspass_form_bg.wasm)" "$(hub crosspass_form.js)" "$(hub hub.js)" www/hub/form.html "$(hub form.css)")
 row "partner-page SDK (script tag)" $(size dist/sdk/v1/crosspass.js)
 
 step "npm package"

@@ -9,9 +9,9 @@ import { mintAbcAssertion } from "./assertions.mjs";
 import { blankPage, hubUrl } from "./pages.mjs";
 
 const hello = (clientId = "abc", id = "h1") =>
-  JSON.stringify({ crosspass: 1, id, method: "hello", params: { client_id: clientId, sdk_version: "e2e" } });
+  JSON.stringify({ crosspass: 2, id, method: "hello", params: { client_id: clientId, sdk_version: "e2e" } });
 
-const envelope = (id, method, params) => JSON.stringify({ crosspass: 1, id, method, params });
+const envelope = (id, method, params) => JSON.stringify({ crosspass: 2, id, method, params });
 
 /** Waits until the hub document in `frameOrPage` has started (its wasm is listening). */
 async function hubReady(frameOrPage) {
@@ -53,7 +53,7 @@ test("origins that only look like abc's get no answer; abc's own does", async ({
     await page.close();
   }
   const abc = await withHubWindow(context, ABC);
-  expect(await post(abc, hello())).toMatchObject({ id: "h1", result: { protocol: 1 } });
+  expect(await post(abc, hello())).toMatchObject({ id: "h1", result: { protocol: 2 } });
 });
 
 test("a sandboxed frame inside abc's page has the null origin and gets no answer", async ({ context }) => {
@@ -142,6 +142,7 @@ test("before the handshake the hub's window answers nothing but a proper hello",
   const assertion = await mintAbcAssertion("cleo");
   for (const [name, message] of [
     ["token.get before hello", envelope("t1", "token.get", { scope: "form.read" })],
+    ["fetch before hello", envelope("f1", "fetch", { path: "/api/v1/me/record" })],
     ["session.begin before hello", envelope("s1", "session.begin", { assertion })],
     ["session.end before hello", envelope("e1", "session.end", {})],
     ["hello as an object, not JSON text", JSON.parse(hello())],
@@ -149,48 +150,48 @@ test("before the handshake the hub's window answers nothing but a proper hello",
     ["hello with an unknown member", JSON.stringify({ ...JSON.parse(hello()), admin: true })],
     ["hello with a __proto__ member", hello().replace('"params":{', '"params":{"__proto__":{"admin":true},')],
     ["hello of 70 KB", hello("abc", "h1").replace('"e2e"', JSON.stringify("x".repeat(70_000)))],
-    ["hello of protocol version 2", hello().replace('"crosspass":1', '"crosspass":2')],
+    ["hello of protocol version 1", hello().replace('"crosspass":2', '"crosspass":1')],
   ]) {
     expect(await post(page, message), name).toBe("no answer");
   }
   expect(redemptions).toEqual([]);
-  expect(await post(page, hello())).toMatchObject({ id: "h1", result: { protocol: 1 } });
+  expect(await post(page, hello())).toMatchObject({ id: "h1", result: { protocol: 2 } });
   // The same hello again (as the SDK's retries send it) opens another port, no more.
-  expect(await post(page, hello())).toMatchObject({ id: "h1", result: { protocol: 1 } });
+  expect(await post(page, hello())).toMatchObject({ id: "h1", result: { protocol: 2 } });
 });
 
 test("hostile envelopes on the private port get exactly invalid_request, and abc is still served", async ({
   context,
 }) => {
   const page = await withHubFrame(context, ABC);
-  expect(await post(page, hello())).toMatchObject({ result: { protocol: 1 } });
+  expect(await post(page, hello())).toMatchObject({ result: { protocol: 2 } });
 
   const nested = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
   const cases = [
     ["a replayed hello", hello("abc", "again"), "again"],
     ["70 KB of params", envelope("big", "token.get", { scope: "a".repeat(70_000) }), null],
-    ["__proto__ in params", '{"crosspass":1,"id":"p1","method":"token.get","params":{"scope":"form.read","__proto__":{"scope":"admin"}}}', "p1"],
-    ["__proto__ in the envelope", '{"__proto__":{"method":"session.end"},"crosspass":1,"id":"p2","method":"token.get","params":{"scope":"form.read"}}', "p2"],
+    ["__proto__ in params", '{"crosspass":2,"id":"p1","method":"token.get","params":{"scope":"form.read","__proto__":{"scope":"admin"}}}', "p1"],
+    ["__proto__ in the envelope", '{"__proto__":{"method":"session.end"},"crosspass":2,"id":"p2","method":"token.get","params":{"scope":"form.read"}}', "p2"],
     ["constructor and prototype in params", envelope("p3", "session.begin", { assertion: "a.b.c", constructor: { prototype: { x: 1 } } }), "p3"],
     ["an unknown method", envelope("m1", "token.steal", {}), "m1"],
     ["a method in upper case", envelope("m2", "TOKEN.GET", { scope: "form.read" }), "m2"],
     ["the method __proto__", envelope("m3", "__proto__", {}), "m3"],
-    ["an object instead of JSON text", { crosspass: 1, id: "o1", method: "storage.status", params: {} }, null],
+    ["an object instead of JSON text", { crosspass: 2, id: "o1", method: "storage.status", params: {} }, null],
     ["10 000 nested arrays", nested, null],
-    ["a duplicate id", '{"crosspass":1,"id":"d1","id":"d2","method":"storage.status","params":{}}', null],
+    ["a duplicate id", '{"crosspass":2,"id":"d1","id":"d2","method":"storage.status","params":{}}', null],
     ["an id with a path in it", envelope("../../admin", "storage.status", {}), null],
     ["an id of 65 characters", envelope("i".repeat(65), "storage.status", {}), null],
     ["an id with a lone surrogate", envelope("\ud800", "storage.status", {}), null],
-    ["the version as a string", '{"crosspass":"1","id":"v1","method":"storage.status","params":{}}', "v1"],
+    ["the version as a string", '{"crosspass":"2","id":"v1","method":"storage.status","params":{}}', "v1"],
     ["params as an array", envelope("a1", "token.get", ["form.read"]), "a1"],
     ["session.begin with both credentials", envelope("b1", "session.begin", { assertion: "a.b.c", access_token: "a.b.c" }), "b1"],
   ];
   for (const [name, data, id] of cases) {
     const reply = await send(page, data);
-    expect(reply, name).toMatchObject({ crosspass: 1, id, error: { code: "invalid_request" } });
+    expect(reply, name).toMatchObject({ crosspass: 2, id, error: { code: "invalid_request" } });
     expect(reply, name).not.toHaveProperty("result");
   }
-  expect(await send(page, envelope("v2", "storage.status", {}).replace('"crosspass":1', '"crosspass":2'))).toMatchObject({
+  expect(await send(page, envelope("v2", "storage.status", {}).replace('"crosspass":2', '"crosspass":1'))).toMatchObject({
     id: "v2",
     error: { code: "unsupported_version" },
   });
@@ -201,10 +202,16 @@ test("hostile envelopes on the private port get exactly invalid_request, and abc
 
   // Still serving abc, on the same port.
   const begun = await send(page, envelope("ok1", "session.begin", { assertion: await mintAbcAssertion("cleo") }));
-  expect(begun).toMatchObject({ id: "ok1", result: { token_type: "Bearer" } });
-  expect(await send(page, envelope("ok2", "token.get", { scope: "form.read" }))).toMatchObject({
+  expect(begun).toMatchObject({ id: "ok1", result: { scope: "form.read form.write", expires_at: expect.any(Number) } });
+  expect(begun.result).not.toHaveProperty("access_token");
+  expect(await send(page, envelope("ok2", "session.get", { scope: "form.read" }))).toMatchObject({
     id: "ok2",
-    result: { access_token: begun.result.access_token },
+    result: { expires_at: begun.result.expires_at },
+  });
+  // abc is not registered to receive tokens: its page never gets one.
+  expect(await send(page, envelope("ok3", "token.get", { scope: "form.read" }))).toMatchObject({
+    id: "ok3",
+    error: { code: "token_not_exposed" },
   });
 });
 
@@ -218,7 +225,7 @@ test("tokens bound elsewhere are refused by the hub with their exact code, and n
   context,
 }) => {
   const page = await withHubFrame(context, ABC);
-  expect(await post(page, hello())).toMatchObject({ result: { protocol: 1 } });
+  expect(await post(page, hello())).toMatchObject({ result: { protocol: 2 } });
   const now = Math.floor(Date.now() / 1000);
   const good = {
     iss: XYZ,
@@ -247,7 +254,7 @@ test("tokens bound elsewhere are refused by the hub with their exact code, and n
   }
   const refused = await send(page, envelope("g", "session.begin", { assertion: forgedToken(good, "oauth-id-jag+jwt") }));
   expect(refused).toMatchObject({ id: "g", error: { code: "invalid_grant" } });
-  expect(await send(page, envelope("t", "token.get", { scope: "form.read" }))).toMatchObject({
+  expect(await send(page, envelope("t", "session.get", { scope: "form.read" }))).toMatchObject({
     id: "t",
     error: { code: "login_required" },
   });

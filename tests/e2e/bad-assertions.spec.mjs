@@ -12,7 +12,7 @@ function serveAssertion(page, assertion) {
 
 async function expectSignedOut(page, errors) {
   const form = xyzForm(page);
-  await expectFormState(form, "signed-out");
+  await expectFormState(form, "signed_out");
   await expect(form.getByRole("status")).toHaveText("Sign in to see this form.");
   await expect(form.getByRole("button", { name: "Sign in" })).toBeVisible();
   // Nothing can be saved (fields a user already had stay on screen, by design).
@@ -53,7 +53,7 @@ test("a replayed assertion shows the signed-out state", async ({ page }) => {
 
   // Signed out of XYZ, the widget's own "Sign in" gets the same assertion again.
   expect(await sdk(page, "signOut")).toBeUndefined();
-  await expectFormState(xyzForm(page), "signed-out");
+  await expectFormState(xyzForm(page), "signed_out");
   const redeemed = page.waitForResponse(`${XYZ}/oauth/token`);
   await xyzForm(page).getByRole("button", { name: "Sign in" }).click();
   expect((await redeemed).status()).toBe(400);

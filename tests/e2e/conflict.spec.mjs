@@ -2,7 +2,7 @@
 // nothing either user typed is lost.
 import { test, expect } from "@playwright/test";
 import { ABC } from "./env.mjs";
-import { api, expectFormState, partnerSignIn, sdk, xyzForm } from "./pages.mjs";
+import { api, expectFormState, partnerSignIn, xyzForm, xyzToken } from "./pages.mjs";
 
 test("concurrent edits: the second save shows a conflict and loses nothing", async ({ context }) => {
   const first = await context.newPage();
@@ -22,12 +22,12 @@ test("concurrent edits: the second save shows a conflict and loses nothing", asy
   await expectFormState(b, "conflict");
   // Tab two's text is still in its form, and the conflict names both versions.
   await expect(b.getByLabel("Company")).toHaveValue("Casey from tab two");
-  const conflict = b.locator('[part~="conflict"]');
+  const conflict = b.locator("section.conflict");
   await expect(conflict).toBeVisible();
   await expect(conflict).toContainText("Casey from tab one");
   await expect(conflict).toContainText("Casey from tab two");
   // Tab one's save stands on the server until tab two decides.
-  const token = (await sdk(second, "getToken")).accessToken;
+  const token = await xyzToken("casey");
   expect((await api("/api/v1/me/record", { token })).json.data.company).toBe("Casey from tab one");
 
   // Tab two keeps its version, on purpose: now it is saved over the newer one.

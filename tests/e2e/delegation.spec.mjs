@@ -5,7 +5,7 @@
 import { test, expect } from "@playwright/test";
 import { decodeJwt } from "jose";
 import { ABC, MYHEALTH, MYHEALTH_INTERNAL } from "./env.mjs";
-import { api, expectFormState, partnerSignIn, sdk, xyzForm } from "./pages.mjs";
+import { api, expectFormState, partnerSignIn, xyzForm, xyzToken } from "./pages.mjs";
 
 test("link MyHealth on abc, save the form: the record reaches MyHealth", async ({ page, context }) => {
   await partnerSignIn(page, ABC, "cyd");
@@ -36,7 +36,7 @@ test("link MyHealth on abc, save the form: the record reaches MyHealth", async (
   await expect(newest).toContainText("sent by records-sync");
 
   // XYZ's side agrees: the link is the MyHealth account, and the last sync went through.
-  const token = (await sdk(page, "getToken")).accessToken;
+  const token = await xyzToken("cyd");
   const links = await api("/api/v1/me/links", { token });
   expect(links.json.links).toEqual([
     expect.objectContaining({ downstream: "myhealth", subject: "p-1004", sync_status: "ok" }),
@@ -53,7 +53,7 @@ test("MyHealth validates tokens itself: a user's XYZ token is not for it", async
   expect((await push()).status).toBe(401);
   await partnerSignIn(page, ABC, "cora");
   await expectFormState(xyzForm(page), "ready");
-  const token = (await sdk(page, "getToken")).accessToken;
+  const token = await xyzToken("cora");
   expect(decodeJwt(token).aud).not.toBe(MYHEALTH);
   const res = await push(`Bearer ${token}`);
   expect(res.status).toBe(401);

@@ -1,9 +1,10 @@
-// `fetch()` adds the bearer token, and on a 401 signs in afresh once and retries. A
-// token the API refuses reaches the hub through the server path (`signIn({accessToken})`):
-// the hub checks a token's binding, not its signature, which only XYZ's server can.
+// `fetch()` is carried out by the hub with the session's token; on a 401 the hub drops
+// that token, the SDK signs in afresh once and retries. A token the API refuses reaches
+// the hub through the server path (`signIn({accessToken})`): the hub checks a token's
+// binding, not its signature, which only XYZ's server can.
 import { test, expect } from "@playwright/test";
 import { ABC } from "./env.mjs";
-import { countAssertionRequests, expectFormState, partnerSignIn, sdk, xyzForm } from "./pages.mjs";
+import { countAssertionRequests, expectFormState, partnerSignIn, sdk, xyzForm, xyzToken } from "./pages.mjs";
 
 /** `token` with its signature replaced: same claims, refused by the API. */
 function forged(token) {
@@ -14,36 +15,65 @@ function forged(token) {
 test("fetch signs in afresh once on a 401 and retries with the new token", async ({ page }) => {
   await partnerSignIn(page, ABC, "alice");
   await expectFormState(xyzForm(page), "ready");
-  const good = (await sdk(page, "getToken")).accessToken;
-  const bad = forged(good);
-  expect((await sdk(page, "signIn", { accessToken: bad })).accessToken).toBe(bad);
+  const bad = forged(await xyzToken("alice"));
+  // The hub takes it (well bound) and says until when, without echoing it.
+  const began = await sdk(page, "signIn", { accessToken: bad });
+  expect(began).toMatchObject({ expiresAt: expect.any(Number) });
+  expect(JSON.stringify(began)).not.toContain(bad.split(".")[2]);
 
   const assertions = countAssertionRequests(page);
   const result = await page.evaluate(async () => {
     const xp = await window.crosspass;
     const r = await xp.fetch("/api/v1/me/record");
-    return { status: r.status, token: (await xp.getToken()).accessToken };
+    return { status: r.status, etag: r.headers.get("etag"), body: await r.json() };
   });
   expect(result.status).toBe(200);
+  expect(result.etag).toBeTruthy();
+  expect(result.body).toMatchObject({ data: expect.any(Object) });
   expect(assertions.count).toBe(1);
-  expect(result.token).not.toBe(bad);
-  expect(result.token).not.toBe(good);
 });
 
 test("fetch fails with login_required when no fresh sign-in can be had", async ({ page }) => {
   await partnerSignIn(page, ABC, "carol");
   await expectFormState(xyzForm(page), "ready");
-  const bad = forged((await sdk(page, "getToken")).accessToken);
-  await sdk(page, "signIn", { accessToken: bad });
+  await sdk(page, "signIn", { accessToken: forged(await xyzToken("carol")) });
   // The partner session ends (its own sign-out, not XYZ's): no new assertion can be had.
   await page.evaluate(() => fetch("/logout", { method: "POST" }));
-  const status = await page.evaluate(async () => {
+  const failure = await page.evaluate(async () => {
     const xp = await window.crosspass;
     try {
-      return (await xp.fetch("/api/v1/me/record")).status;
+      return { status: (await xp.fetch("/api/v1/me/record")).status };
     } catch (e) {
-      return e.code;
+      return { code: e.code, name: e.name, hasCause: e.cause !== undefined };
     }
   });
-  expect(status).toBe("login_required");
+  // The partner's own backend refused the assertion: that failure is kept as the cause.
+  expect(failure).toEqual({ code: "assertion_failed", name: "CrosspassError", hasCause: true });
+});
+
+test("fetch reaches only XYZ's API, and never takes a credential from the page", async ({ page }) => {
+  await partnerSignIn(page, ABC, "alice");
+  await expectFormState(xyzForm(page), "ready");
+  const codes = await page.evaluate(async () => {
+    const xp = await window.crosspass;
+    const attempt = async (path, init) => {
+      try {
+        return (await xp.fetch(path, init)).status;
+      } catch (e) {
+        return e.code;
+      }
+    };
+    return {
+      outside: await attempt("/oauth/token", { method: "POST", body: "x" }),
+      traversal: await attempt("/api/../oauth/token"),
+      absolute: await attempt("https://evil.example/api/v1/me/record"),
+      credential: await attempt("/api/v1/me/record", { headers: { Authorization: "Bearer x" } }),
+    };
+  });
+  expect(codes).toEqual({
+    outside: "invalid_request",
+    traversal: "invalid_request",
+    absolute: "invalid_request",
+    credential: "invalid_request",
+  });
 });

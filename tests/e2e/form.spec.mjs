@@ -2,7 +2,7 @@
 // → the edit is there (and the API returns it).
 import { test, expect } from "@playwright/test";
 import { ABC } from "./env.mjs";
-import { api, expectFormState, partnerSignIn, putRecord, sdk, xyzForm } from "./pages.mjs";
+import { api, expectFormState, partnerSignIn, putRecord, xyzForm, xyzToken } from "./pages.mjs";
 
 test("sign in on abc, edit and save the form, reload: the edit is kept", async ({ page }) => {
   await partnerSignIn(page, ABC, "bob");
@@ -10,7 +10,7 @@ test("sign in on abc, edit and save the form, reload: the edit is kept", async (
   await expectFormState(form, "ready");
 
   // The form shows what XYZ holds for this user.
-  const token = (await sdk(page, "getToken")).accessToken;
+  const token = await xyzToken("bob");
   const seeded = `Bob's Bakery ${Date.now()}`;
   expect((await putRecord(token, { company: seeded, employees: 12 })).status).toBe(200);
   await page.reload();

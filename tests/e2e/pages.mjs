@@ -87,12 +87,38 @@ export async function putRecord(token, data) {
   return api("/api/v1/me/record", { token, method: "PUT", body: data, ifMatch: current.headers.get("etag") });
 }
 
-/** The XYZ form widget on `page` (its shadow DOM is open, so locators reach inside). */
+/**
+ * XYZ's form on `page`: a locator inside the form's frame (XYZ's origin), with `host`,
+ * the partner page's `<crosspass-form>` element, which reflects the form's state.
+ */
 export function xyzForm(page) {
-  return page.locator("crosspass-form");
+  const frame = page.frameLocator("crosspass-form iframe");
+  frame.host = page.locator("crosspass-form");
+  return frame;
 }
 
-/** Waits until the widget is in `state` (its `data-state` attribute). */
+/** Waits until the form is in `state` (its host's `data-state` attribute). */
 export function expectFormState(form, state, timeout = 15_000) {
-  return expect(form).toHaveAttribute("data-state", state, { timeout });
+  return expect(form.host).toHaveAttribute("data-state", state, { timeout });
+}
+
+/**
+ * An XYZ access token for `user` of client abc, got as a partner backend gets one
+ * (server path): abc's assertion redeemed at the token endpoint from Node. ABC's pages
+ * never hold one.
+ */
+export async function xyzToken(user) {
+  const { mintAbcAssertion } = await import("./assertions.mjs");
+  const res = await fetch(`${XYZ_INTERNAL}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      assertion: await mintAbcAssertion(user),
+      client_id: "abc",
+    }),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
+  return body.access_token;
 }

@@ -33,7 +33,7 @@ window.rawHub = (() => {
         channel.port1.onmessage = (e) => resolve(JSON.parse(e.data));
         setTimeout(() => resolve(null), 250);
       });
-      const hello = { crosspass: 1, id: `hello-${++seq}`, method: "hello", params: { client_id: clientId, sdk_version: "e2e" } };
+      const hello = { crosspass: 2, id: `hello-${++seq}`, method: "hello", params: { client_id: clientId, sdk_version: "e2e" } };
       try {
         target.postMessage(JSON.stringify(hello), hubOrigin, [channel.port2]);
       } catch {
@@ -53,7 +53,7 @@ window.rawHub = (() => {
     const id = `call-${++seq}`;
     return new Promise((resolve) => {
       pending.set(id, resolve);
-      port.postMessage(JSON.stringify({ crosspass: 1, id, method, params }));
+      port.postMessage(JSON.stringify({ crosspass: 2, id, method, params }));
       setTimeout(() => pending.has(id) && (pending.delete(id), resolve("no answer")), timeoutMs);
     });
   }

@@ -3,7 +3,7 @@
 // without it the first-party popup does it; the storage rung reported is right each time.
 import { test, expect } from "@playwright/test";
 import { ABC, EXAMPLE2, XYZ } from "./env.mjs";
-import { countAssertionRequests, expectFormState, partnerSignIn, putRecord, sdk, xyzForm } from "./pages.mjs";
+import { countAssertionRequests, expectFormState, partnerSignIn, putRecord, sdk, xyzForm, xyzToken } from "./pages.mjs";
 
 /**
  * Sets the `storage-access` permission of the hub embedded under `topLevel`. The CDP
@@ -38,7 +38,7 @@ const rung = async (page) => (await sdk(page, "storage")).rung;
 async function signInOnAbc(page, user) {
   await partnerSignIn(page, ABC, user);
   await expectFormState(xyzForm(page), "ready");
-  const token = (await sdk(page, "getToken")).accessToken;
+  const token = await xyzToken(user);
   const company = `${user} Holdings ${Date.now()}`;
   expect((await putRecord(token, { company })).status).toBe(200);
   expect(await rung(page)).toBe("partitioned");

@@ -2,13 +2,13 @@
 // or against DEF's paths fails.
 import { test, expect } from "@playwright/test";
 import { ABC, DEF, XYZ } from "./env.mjs";
-import { api, expectFormState, partnerSignIn, putRecord, sdk, xyzForm } from "./pages.mjs";
+import { api, expectFormState, partnerSignIn, putRecord, sdk, xyzForm, xyzToken } from "./pages.mjs";
 
 test("tenants are isolated, and an abc token is useless on def", async ({ context }) => {
   const marker = `ABC secret ${Date.now()}`;
   const abc = await context.newPage();
   await partnerSignIn(abc, ABC, "alice");
-  const abcToken = (await sdk(abc, "getToken")).accessToken;
+  const abcToken = await xyzToken("alice");
   expect((await putRecord(abcToken, { company: marker })).status).toBe(200);
 
   const def = await context.newPage();

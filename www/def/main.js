@@ -1,6 +1,6 @@
-// DEF's page script. `crosspass/form` is the npm package's entry with the form widget;
-// Vite bundles it, and its wasm module, into this site's own assets.
-import { Crosspass, defineFormElement } from "crosspass/form";
+// DEF's page script: the `crosspass` npm package, bundled by Vite. The form renders in
+// XYZ's own frame; DEF themes it through appearance variables and listens to its events.
+import { Crosspass } from "crosspass";
 import { partnerSession, renderAccount, getAssertion, showStorage } from "/site.js";
 
 const meta = (name) => document.querySelector(`meta[name="${name}"]`).content;
@@ -12,9 +12,18 @@ const connection = Crosspass.connect({
   getAssertion,
 });
 window.crosspass = connection;
-defineFormElement(connection);
 renderAccount(document.getElementById("account"), session, async () => (await connection).signOut());
 if (session.user) {
-  document.getElementById("xyz").append(document.createElement("crosspass-form"));
-  showStorage(await connection);
+  const xp = await connection;
+  const host = document.createElement("crosspass-form");
+  document.getElementById("xyz").append(host);
+  const form = xp.mountForm(host, {
+    appearance: {
+      variables: { colorPrimary: "#0b7a53", borderRadius: "10px", fontFamily: "Georgia, serif" },
+    },
+  });
+  form.on("saved", () => (document.getElementById("def-note").textContent = "Saved at XYZ."));
+  // For the demo's tests: the form handle, to change appearance and texts.
+  window.xyzForm = form;
+  showStorage(xp);
 }

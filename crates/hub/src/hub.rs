@@ -433,11 +433,13 @@ impl Hub {
     /// Pushes `session.changed` to this hub's pages when whether a session is stored
     /// no longer matches what they were last told. A token that merely expires is
     /// still a session: the page renews it through `getAssertion` without a sign-out.
+    /// Announces a session that appeared or ended without this hub's doing (another
+    /// site's hub wrote first-party storage, a token expired, storage access arrived),
+    /// to its pages and to the frames beside it (the form frame listens on the channel).
     fn refresh_signed_in(&self) {
         let now = !self.store.borrow().load().tokens.is_empty();
         if now != self.signed_in.get() {
-            self.signed_in.set(now);
-            self.push(SessionChanged { signed_in: now });
+            self.changed(now);
         }
     }
 

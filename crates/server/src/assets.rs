@@ -13,6 +13,12 @@ use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 const HUB_CONFIG_PLACEHOLDER: &str = "{{HUB_CONFIG}}";
+/// `{{ASSET:name}}` in a frame page: the served (content-hashed) name of a build file.
+const ASSET_PLACEHOLDER: &str = "{{ASSET:";
+/// How long browsers and CDNs keep the SDK's loader URL, which partners pin.
+const LOADER_MAX_AGE: &str = "public, max-age=300";
+/// Content-hashed names never change content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// `?client_id=` of the hub pages.
 #[derive(Debug, Deserialize)]
@@ -80,7 +86,9 @@ async fn hub_html(
         )));
     };
     let config = hub_config(state, &partner);
-    let html = template.replace(HUB_CONFIG_PLACEHOLDER, &script_safe_json(&config)?);
+    let manifest = read_manifest(&state.config.dist_dir).await;
+    let html = with_asset_names(&template, &manifest)
+        .replace(HUB_CONFIG_PLACEHOLDER, &script_safe_json(&config)?);
     let ancestors = if framed {
         partner
             .origins
@@ -112,6 +120,43 @@ async fn hub_html(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
+}
+
+/// `dist/manifest.json`'s map of frame files to their served names (none before a
+/// build, when the files keep their own names).
+async fn read_manifest(dist: &std::path::Path) -> serde_json::Map<String, serde_json::Value> {
+    let Ok(text) = tokio::fs::read_to_string(dist.join("manifest.json")).await else {
+        return serde_json::Map::new();
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(mut m)) => match m.remove("hub") {
+            Some(serde_json::Value::Object(hub)) => hub,
+            _ => serde_json::Map::new(),
+        },
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Replaces every `{{ASSET:name}}` with the name it is served under.
+fn with_asset_names(
+    template: &str,
+    manifest: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = rest.find(ASSET_PLACEHOLDER) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + ASSET_PLACEHOLDER.len()..];
+        let Some(end) = after.find("}}") else {
+            rest = &rest[at..];
+            break;
+        };
+        let name = &after[..end];
+        out.push_str(manifest.get(name).and_then(|v| v.as_str()).unwrap_or(name));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn hub_config<'a>(state: &'a AppState, p: &'a Partner) -> HubConfig<'a> {
@@ -184,21 +229,71 @@ fn safe_path(path: &str) -> bool {
     segments <= 4 && path.split('/').all(safe_name)
 }
 
+/// True for a build file whose name carries its content hash (`name.0123456789ab.ext`).
+fn content_hashed(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    file.split('.').any(|part| {
+        part.len() == 12
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// The precompressed variants the client accepts, best first.
+fn accepted_encodings(headers: &HeaderMap) -> Vec<&'static str> {
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let offers = |coding: &str| {
+        accept.split(',').any(|item| {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            // `q=0` refuses a coding; any other weight accepts it.
+            name.eq_ignore_ascii_case(coding)
+                && !parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"))
+        })
+    };
+    ["br", "gzip"].into_iter().filter(|c| offers(c)).collect()
+}
+
 async fn serve_file(
     dir: PathBuf,
     name: &str,
     headers: &HeaderMap,
     cross_origin: bool,
 ) -> Result<Response, ApiError> {
-    if !safe_path(name) {
+    if !safe_path(name) || name.ends_with(".br") || name.ends_with(".gz") {
         return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
     }
-    let Ok(bytes) = tokio::fs::read(dir.join(name)).await else {
-        return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
+    let path = dir.join(name);
+    let mut encoding = None;
+    let mut bytes = None;
+    for coding in accepted_encodings(headers) {
+        let ext = if coding == "br" { "br" } else { "gz" };
+        if let Ok(b) = tokio::fs::read(format!("{}.{ext}", path.display())).await {
+            encoding = Some(coding);
+            bytes = Some(b);
+            break;
+        }
+    }
+    let bytes = match bytes {
+        Some(b) => b,
+        None => match tokio::fs::read(&path).await {
+            Ok(b) => b,
+            Err(_) => return Ok(plain(StatusCode::NOT_FOUND, "not found\n")),
+        },
     };
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
-    let etag = format!("\"{:x}-{:016x}\"", bytes.len(), hasher.finish());
+    // Each encoding is its own representation, with its own tag.
+    let etag = format!(
+        "\"{:x}-{:016x}{}\"",
+        bytes.len(),
+        hasher.finish(),
+        encoding.map_or(String::new(), |c| format!("-{c}"))
+    );
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -216,8 +311,20 @@ async fn serve_file(
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    // Names are not content-hashed, so caches revalidate (cheaply, by ETag).
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(coding) = encoding {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    // Content-hashed names are cached for good; the SDK's loader URL for minutes;
+    // anything else is revalidated (cheaply, by ETag).
+    let cache = if content_hashed(name) {
+        IMMUTABLE
+    } else if cross_origin {
+        LOADER_MAX_AGE
+    } else {
+        "no-cache"
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -292,5 +399,36 @@ mod tests {
         }
         assert_eq!(content_type("x.wasm"), "application/wasm");
         assert_eq!(content_type("x.js"), "text/javascript; charset=utf-8");
+    }
+
+    #[test]
+    fn asset_names_come_from_the_manifest() {
+        let manifest = serde_json::json!({"hub.js": "hub.0123456789ab.js"});
+        let manifest = manifest.as_object().unwrap();
+        assert_eq!(
+            with_asset_names(
+                "a {{ASSET:hub.js}} b {{ASSET:other.css}} {{ASSET:x",
+                manifest
+            ),
+            "a hub.0123456789ab.js b other.css {{ASSET:x"
+        );
+        assert!(content_hashed("crosspass_hub_bg.0123456789ab.wasm"));
+        assert!(content_hashed("v1/crosspass.0123456789ab.js"));
+        assert!(!content_hashed("v1/crosspass.js"));
+        assert!(!content_hashed("crosspass_hub_bg.wasm"));
+    }
+
+    #[test]
+    fn encodings_by_preference_and_refusal() {
+        let with = |v: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
+            accepted_encodings(&h)
+        };
+        assert_eq!(with("gzip, deflate, br, zstd"), ["br", "gzip"]);
+        assert_eq!(with("gzip"), ["gzip"]);
+        assert_eq!(with("br;q=0, gzip;q=0.5"), ["gzip"]);
+        assert!(with("identity").is_empty());
+        assert!(accepted_encodings(&HeaderMap::new()).is_empty());
     }
 }

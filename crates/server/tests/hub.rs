@@ -155,6 +155,49 @@ async fn static_files_have_types_etags_and_no_escape() {
         let r = t.http.get(t.url(path)).send().await.unwrap();
         assert_eq!(r.status().as_u16(), 404, "{path}");
     }
+    // Precompressed variants by Accept-Encoding; content-hashed names cached for good,
+    // the SDK's loader URL for minutes.
+    let hashed = "/hub/pkg/crosspass_form.0123456789ab.js";
+    for (accept, encoding, body) in [
+        (Some("gzip, deflate, br"), Some("br"), "BROTLI"),
+        (Some("gzip"), Some("gzip"), "GZIP"),
+        (Some("br;q=0, gzip;q=0"), None, "export const plain = 1;\n"),
+        (None, None, "export const plain = 1;\n"),
+    ] {
+        let mut request = t.http.get(t.url(hashed));
+        if let Some(a) = accept {
+            request = request.header("accept-encoding", a);
+        }
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{accept:?}");
+        assert_eq!(
+            r.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            encoding
+        );
+        assert_eq!(r.headers()["vary"], "accept-encoding");
+        assert_eq!(
+            r.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(r.text().await.unwrap(), body);
+    }
+    let r = t
+        .http
+        .get(t.url(&format!("{hashed}.br")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let r = t
+        .http
+        .get(t.url("/sdk/v1/crosspass.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "public, max-age=300");
+
     let r = t.http.get(t.url("/healthz")).send().await.unwrap();
     assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": "ok"}));
     let r = t.http.get(t.url("/nope")).send().await.unwrap();

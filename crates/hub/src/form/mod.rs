@@ -180,6 +180,9 @@ impl Form {
         if !self.mounted.replace(true) {
             self.build();
             self.start_load();
+        } else if self.state.get() == FormState::SignedOut {
+            // The page has signed the user in through the hub since: load again.
+            self.start_load();
         } else {
             // Re-announce the state in the new language.
             self.set_state(self.state.get(), self.status_for(self.state.get()), None);
@@ -364,7 +367,10 @@ impl Form {
             return;
         }
         if !signed_in {
-            self.signed_out(TextKey::SignedOut);
+            // Signed out on purpose (here or in another tab): no code, so the page does
+            // not sign the user straight back in; the Sign in button asks for that.
+            self.tokens.forget();
+            self.set_state(FormState::SignedOut, Some(TextKey::SignedOut), None);
         } else if self.state.get() == FormState::SignedOut {
             self.start_load();
         }

@@ -249,6 +249,11 @@ impl TestServer {
             &dir.path().join("dist/sdk/v1/crosspass.js"),
             b"window.Crosspass = {};\n",
         );
+        // A content-hashed build file with its precompressed variants.
+        let hashed = dir.path().join("dist/hub/crosspass_form.0123456789ab.js");
+        write(&hashed, b"export const plain = 1;\n");
+        write(&hashed.with_extension("js.br"), b"BROTLI");
+        write(&hashed.with_extension("js.gz"), b"GZIP");
         let url = fresh_database_url(dir.path()).await;
         let mut config = config(dir.path(), url);
         configure(&mut config);
