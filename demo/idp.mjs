@@ -1,4 +1,4 @@
-// A minimal enterprise IdP for the demo: the IdP leg of Cross-App Access (flow G).
+// A minimal enterprise IdP for the demo: the IdP leg of Cross-App Access.
 // A partner app whose users sign in through it trades a user's ID token for an ID-JAG
 // (RFC 8693 token exchange, `requested_token_type=…:id-jag`), which XYZ then redeems
 // like a partner's own assertion. XYZ trusts this IdP for one tenant (`crosspass idp add`).

@@ -1,4 +1,4 @@
-// MyHealth: a downstream API outside XYZ that accepts XYZ-issued tokens (flow F). It
+// MyHealth: a downstream API outside XYZ that accepts XYZ-issued tokens (chained delegation). It
 // has its own users, its own signing key and its own token validation.
 //
 //   node demo/myhealth.mjs keygen --key FILE       create its signing key (once), print its public JWKS

@@ -9,10 +9,10 @@
 //        [--idp http://idp.localhost:8085 --idp-internal http://127.0.0.1:8085]
 //
 // The parts every real partner writes: `provision` (create the XYZ user of each of its
-// users, flow B) and `mintAssertion` with the `/xyz-assertion` route in front of it
+// users, provisioning) and `mintAssertion` with the `/xyz-assertion` route in front of it
 // (check our own session, then sign a short-lived, single-use ID-JAG assertion with our
 // own key; XYZ pinned the public half when it registered us). With --idp the site's
-// users sign in through the tenant's enterprise IdP instead (flow G): the IdP issues
+// users sign in through the tenant's enterprise IdP instead (Cross-App Access): the IdP issues
 // the ID-JAG, in exchange for the user's ID token. The rest is a toy login.
 // Calls to XYZ go to --xyz-internal: servers cannot resolve *.localhost names.
 
@@ -86,7 +86,7 @@ async function mintAssertion(key, user) {
     .sign(key.privateKey);
 }
 
-// --- provisioning: create the XYZ user when a partner user is created (flow B) -----
+// --- provisioning: create the XYZ user when a partner user is created (provisioning) -----
 
 /** Creates or updates the XYZ user for one of our users; idempotent. */
 async function provision(key, user) {
@@ -102,7 +102,7 @@ async function provision(key, user) {
   if (!res.ok) throw new Error(`provisioning ${user} at XYZ: HTTP ${res.status} ${await res.text()}`);
 }
 
-// --- signing in through the enterprise IdP instead (flow G) ------------------------
+// --- signing in through the enterprise IdP instead (Cross-App Access) ------------------------
 
 /**
  * The user's ID token from the IdP. It stands in for the OpenID Connect sign-in,

@@ -52,7 +52,7 @@ export function renderAccount(into, { user, users }, beforeSignOut = async () =>
   into.replaceChildren(form);
 }
 
-/** Shows which storage the XYZ hub uses on this site (DESIGN.md flow E). */
+/** Shows which storage the XYZ hub uses on this site (SSO across a tenant's sites, docs/design.md). */
 export async function showStorage(crosspass) {
   let line = document.getElementById("xyz-storage");
   if (!line) {
@@ -64,7 +64,7 @@ export async function showStorage(crosspass) {
 }
 
 /**
- * The MyHealth box (DESIGN.md flow F): links the user's MyHealth account to XYZ and
+ * The MyHealth box (chained delegation, docs/design.md): links the user's MyHealth account to XYZ and
  * shows whether XYZ has sent their record there. The link is made only from a
  * statement MyHealth signs: a MyHealth popup, where the user signs in to MyHealth,
  * posts it to this page, which checks who sent it and hands it to XYZ with the

@@ -1,6 +1,6 @@
 // Starts the whole demo: the XYZ server on sso.localhost, the partner sites, MyHealth
-// (a downstream API XYZ sends saved records to, flow F) and tenant abc's enterprise IdP
-// (flow G), with everything registered, users provisioned and a form schema set. Used
+// (a downstream API XYZ sends saved records to, chained delegation) and tenant abc's enterprise IdP
+// (Cross-App Access), with everything registered, users provisioned and a form schema set. Used
 // by `npm start` (run directly) and by the end-to-end suite (imported, on other ports).
 //
 //   node demo/stack.mjs     ports from XYZ_PORT, ABC_PORT, DEF_PORT, EXAMPLE2_PORT,
@@ -35,8 +35,8 @@ function sites(ports, withEvil) {
     { site: "abc", client: "abc", port: ports.abc, origin: origin("abc", ports.abc) },
     // DEF's pages are a Vite app built against the packed npm package (build-sites.sh).
     { site: "def", client: "def", port: ports.def, origin: origin("def", ports.def), dir: "dist/def" },
-    // A second site of tenant abc (flow E): same client, same key, another origin. Its
-    // users sign in through abc's enterprise IdP, which issues their ID-JAGs (flow G).
+    // A second site of tenant abc (SSO across a tenant's sites): same client, same key, another origin. Its
+    // users sign in through abc's enterprise IdP, which issues their ID-JAGs (Cross-App Access).
     { site: "example2", client: "abc", port: ports.example2, origin: origin("example2", ports.example2), viaIdp: true },
   ];
   // An unregistered site that claims to be abc and signs with a key XYZ never pinned.
@@ -124,7 +124,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
     const myhealthJwks = await keygen(MYHEALTH, "myhealth");
     const idpJwks = await keygen(IDP, "idp");
 
-    // 2. Register the partners (flow A) and set each tenant's form. A partner left from
+    // 2. Register the partners (registration) and set each tenant's form. A partner left from
     //    an earlier run is replaced, so ports and keys may change between runs.
     const env = {
       ...process.env,
@@ -153,7 +153,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
       await cli("form", "set", "--tenant", client, join(ROOT, "demo", "forms", `${client}.json`));
     }
     // MyHealth accepts XYZ tokens with form.read; XYZ's record sync (a service without
-    // keys: it exchanges in-process) sends it saved records (flow F).
+    // keys: it exchanges in-process) sends it saved records (chained delegation).
     await cli("service", "remove", "records-sync").catch(() => {});
     await cli("downstream", "remove", "myhealth").catch(() => {});
     await cli(
@@ -166,7 +166,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
       "--sync-url", `http://127.0.0.1:${ports.myhealth}/xyz/record`,
     );
     await cli("service", "add", "--client-id", "records-sync", "--accepts", `${xyz}/api`, "--target", "myhealth");
-    // abc's enterprise IdP (flow G).
+    // abc's enterprise IdP (Cross-App Access).
     const { stdout: idps } = await cli("idp", "list");
     for (const line of idps.split("\n").filter(Boolean)) await cli("idp", "remove", line.split("\t")[0]);
     await cli("idp", "add", "--issuer", idp, "--tenant", "abc", "--jwks", idpJwks);
@@ -203,7 +203,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
     ], `http://127.0.0.1:${ports.idp}/`);
     await Promise.all(waits.splice(0).map((w) => w()));
 
-    // 4. The partner sites, each provisioning its users at XYZ as it starts (flow B).
+    // 4. The partner sites, each provisioning its users at XYZ as it starts (provisioning).
     for (const s of all) {
       const issuer = all.find((o) => o.client === s.client && !o.rogue).origin;
       start(s.site, [

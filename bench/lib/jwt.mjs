@@ -2,7 +2,7 @@
 // (OpenSSL), fast enough to pre-mint a hundred thousand single-use assertions.
 import { generateKeyPairSync, randomUUID, sign } from "node:crypto";
 
-/** Longest lifetime XYZ accepts for an assertion (DESIGN.md: exp ≤ 5 min). */
+/** Longest lifetime XYZ accepts for an assertion (docs/design.md: exp ≤ 5 min). */
 export const ASSERTION_LIFETIME_SECS = 300;
 
 /** A new P-256 key pair: `{ kid, privateKey, jwks }` (the public JWKS XYZ pins). */

@@ -66,7 +66,7 @@ fn check(token: &Assertion) -> Option<AssertionClaims> {
     unverified.verify(issuer, &EXPECT).ok()
 }
 
-/// The rules of DESIGN.md, read off the raw JSON.
+/// The rules of docs/design.md, read off the raw JSON.
 fn obeys_the_rules(header: &Value, claims: &Value, alg: &str, kid: &str, got: &AssertionClaims) {
     let typ = header["typ"].as_str().map(str::to_ascii_lowercase);
     assert!(matches!(

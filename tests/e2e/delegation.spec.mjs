@@ -1,4 +1,4 @@
-// Scenario 9: chained delegation (flow F). On abc the user links their MyHealth account
+// Scenario 9: chained delegation. On abc the user links their MyHealth account
 // — in a MyHealth popup, signed in to MyHealth there, which signs a statement about its
 // own user — then saves the XYZ form; XYZ sends the record to MyHealth on the user's
 // behalf with a token exchanged for MyHealth, and MyHealth's own page shows it.

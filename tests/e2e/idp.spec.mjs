@@ -1,4 +1,4 @@
-// Scenario 10: Cross-App Access (flow G). example2's users sign in through tenant abc's
+// Scenario 10: Cross-App Access. example2's users sign in through tenant abc's
 // enterprise IdP (demo/idp.mjs): the IdP trades the user's ID token for an ID-JAG
 // (RFC 8693), and XYZ redeems the ID-JAG for its own access token. In Chromium on
 // example2, then the two stages by hand from Node, with each refusal of the IdP.

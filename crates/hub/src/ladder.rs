@@ -1,4 +1,4 @@
-//! The storage ladder (DESIGN.md flow E): which storage the hub can use, best first,
+//! The storage ladder (SSO across a tenant's sites, docs/design.md): which storage the hub can use, best first,
 //! and how it climbs when the page asks. The decisions are plain functions of what the
 //! browser reported, so they are tested without a browser; the probes are thin.
 

@@ -1,4 +1,4 @@
-//! Chained delegation (DESIGN.md flow F) and the IdP leg of Cross-App Access (flow G):
+//! Chained delegation and the IdP leg of Cross-App Access (docs/design.md):
 //! the RFC 8693 token exchange vocabulary, the `act` claim, the two rules every
 //! exchange keeps — scope only narrows, and each exchange puts its actor in front of
 //! the chain — and the claim rules of an account-link statement.

@@ -5,7 +5,7 @@
 //! against.
 //!
 //! Every check is a pure function of the token, the pinned keys and an injected clock,
-//! and fails with exactly one [`JwtError`] per broken rule, in the order DESIGN.md
+//! and fails with exactly one [`JwtError`] per broken rule, in the order docs/design.md
 //! gives. Claims are parsed here with the strict claim types of [`crate::claims`]
 //! (integer times, no duplicate members); jwt-compact only does the cryptography.
 
@@ -738,7 +738,7 @@ impl<'a> UnverifiedAssertion<'a> {
     }
 }
 
-/// Checks a partner assertion in DESIGN.md's order, resolving `iss` with `lookup`.
+/// Checks a partner assertion in docs/design.md's order, resolving `iss` with `lookup`.
 pub fn validate_assertion<'k>(
     token: &Assertion,
     lookup: impl FnOnce(&str) -> Option<PinnedIssuer<'k>>,

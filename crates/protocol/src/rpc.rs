@@ -756,7 +756,7 @@ impl Request {
     }
 }
 
-/// Where the hub keeps tokens (DESIGN.md flow E), best first.
+/// Where the hub keeps tokens (SSO across a tenant's sites, docs/design.md), best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StorageRung {
     /// XYZ's first-party storage, through storage access (granted or requested).

@@ -1,4 +1,4 @@
-//! Token exchange (RFC 8693, DESIGN.md flow F): a registered service trades a user's
+//! Token exchange (RFC 8693, chained delegation, docs/design.md): a registered service trades a user's
 //! XYZ access token that is addressed to it for a token to a registered downstream —
 //! scope only narrowed, `sub` the user's id in that downstream's domain (from an
 //! account link), `act` naming the service in front of any earlier actors.

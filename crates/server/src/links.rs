@@ -1,4 +1,4 @@
-//! Account links (flow F): the signed-in XYZ user presents a statement a downstream
+//! Account links (chained delegation): the signed-in XYZ user presents a statement a downstream
 //! signed about its own user — `typ: account-link+jwt`, `iss` the downstream, `sub`
 //! its user id, `aud` XYZ's issuer, a single-use `jti`, five minutes at most — and XYZ
 //! links the two accounts. Both sides are authenticated: the user by their XYZ access

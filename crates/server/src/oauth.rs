@@ -82,7 +82,7 @@ pub async fn token(
 }
 
 /// The JWT bearer grant with an ID-JAG, signed by a partner (flows C, D) or by an
-/// enterprise IdP trusted for the tenant of the client it names (flow G).
+/// enterprise IdP trusted for the tenant of the client it names (Cross-App Access).
 async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, ApiError> {
     // Server path: the partner backend authenticates as a confidential client.
     let authenticated = match req.client_assertion()? {

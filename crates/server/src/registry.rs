@@ -1,4 +1,4 @@
-//! The registry: partner clients, and for delegation (DESIGN.md flows F and G) the
+//! The registry: partner clients, and for chained delegation and Cross-App Access (docs/design.md) the
 //! downstream APIs, the services that exchange tokens for them, and enterprise IdPs.
 //! Every entry is validated before anything is written.
 
@@ -150,7 +150,7 @@ fn token_lifetime(secs: i64) -> Result<i64, RegistryError> {
     Ok(secs)
 }
 
-/// A downstream API that accepts XYZ-issued tokens (flow F).
+/// A downstream API that accepts XYZ-issued tokens (chained delegation).
 #[derive(Clone, Debug)]
 pub struct Downstream {
     /// Its id in the registry.
@@ -257,7 +257,7 @@ impl Downstream {
 }
 
 /// A confidential client that exchanges users' tokens addressed to it for tokens to
-/// downstream APIs (flow F), authenticating with `private_key_jwt`.
+/// downstream APIs (chained delegation), authenticating with `private_key_jwt`.
 #[derive(Clone, Debug)]
 pub struct Service {
     /// The client id (shared namespace with partners).
@@ -352,7 +352,7 @@ impl Service {
     }
 }
 
-/// An enterprise IdP trusted to issue ID-JAGs for the clients of one tenant (flow G).
+/// An enterprise IdP trusted to issue ID-JAGs for the clients of one tenant (Cross-App Access).
 #[derive(Clone, Debug, Serialize)]
 pub struct Idp {
     /// `iss` of its ID-JAGs (shared namespace with partner issuers).

@@ -1,4 +1,4 @@
-//! Record sync (flow F): once a user's record is saved, XYZ sends it to every
+//! Record sync (chained delegation): once a user's record is saved, XYZ sends it to every
 //! downstream the user linked that takes records (`sync_url`), on the user's behalf,
 //! as the registered service named by `record_sync_service`, with a token exchanged
 //! for that downstream in-process.

@@ -1,4 +1,4 @@
-//! Chained delegation (flow F) over real HTTP: account links made only from signed
+//! Chained delegation (chained delegation) over real HTTP: account links made only from signed
 //! statements, token exchange for downstream audiences with its every refusal, a
 //! second exchange nesting `act`, and the record sync that sends a saved record to a
 //! real listening downstream with an exchanged token.

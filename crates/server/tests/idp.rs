@@ -1,4 +1,4 @@
-//! The XYZ leg of Cross-App Access (flow G) over real HTTP: an ID-JAG issued by an
+//! The XYZ leg of Cross-App Access over real HTTP: an ID-JAG issued by an
 //! enterprise IdP registered for tenant abc is redeemed like a partner's, for abc's
 //! clients only, once, and for users of the tenant only.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail loudly by design
