@@ -41,6 +41,7 @@ pub fn partner_input(i: u64, jwks: &str) -> PartnerInput {
         scopes: "form.read form.write".into(),
         token_lifetime_secs: 600,
         jit_users: false,
+        expose_tokens: false,
     }
 }
 

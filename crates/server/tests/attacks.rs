@@ -475,6 +475,7 @@ async fn attacker_keys_and_hostile_key_ids() {
         scopes: "form.read".into(),
         token_lifetime_secs: 600,
         jit_users: true,
+        expose_tokens: false,
     };
     assert_eq!(
         registration.validate().unwrap_err().to_string(),
