@@ -298,6 +298,9 @@ impl Hub {
                 token::redeem(&self.config, &assertion, scope.as_ref()).await?
             }
             SessionBeginParams::AccessToken { access_token } => access_token,
+            SessionBeginParams::Session { session, scope } => {
+                token::redeem_session(&self.config, &session, scope.as_ref()).await?
+            }
         };
         let now = js::now_secs();
         let stored =

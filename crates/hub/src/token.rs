@@ -6,6 +6,7 @@ use crate::config::HubConfig;
 use crate::error::HubError;
 use crate::store::{StoredToken, MIN_REMAINING_SECS};
 use crosspass_protocol::claims::{AccessTokenBinding, AccessTokenExpectations, ACCESS_TOKEN_TYP};
+use crosspass_protocol::exchange::{EMBED_SESSION_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT};
 use crosspass_protocol::json::{self, Json, Members};
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
@@ -179,12 +180,42 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<AccessToken, HubE
     })
 }
 
+/// The body of the token request that redeems an embed session (RFC 8693 token
+/// exchange with the embed-session subject token type).
+pub fn session_body(config: &HubConfig, session: &Assertion, scope: Option<&ScopeSet>) -> String {
+    let scope = scope.map(Describe::text).unwrap_or_default();
+    let mut pairs = vec![
+        ("grant_type", TOKEN_EXCHANGE_GRANT),
+        ("subject_token", session.expose_secret()),
+        ("subject_token_type", EMBED_SESSION_TOKEN_TYPE),
+        ("client_id", config.client_id.as_str()),
+    ];
+    if !scope.is_empty() {
+        pairs.push(("scope", scope.as_str()));
+    }
+    form_encode(&pairs)
+}
+
 /// POSTs the assertion to the token endpoint and checks the token that comes back.
 pub async fn redeem(
     config: &HubConfig,
     assertion: &Assertion,
     scope: Option<&ScopeSet>,
 ) -> Result<AccessToken, HubError> {
+    post_grant(config, grant_body(config, assertion, scope)).await
+}
+
+/// Redeems an embed session at the token endpoint.
+pub async fn redeem_session(
+    config: &HubConfig,
+    session: &Assertion,
+    scope: Option<&ScopeSet>,
+) -> Result<AccessToken, HubError> {
+    post_grant(config, session_body(config, session, scope)).await
+}
+
+/// POSTs a token request body to the token endpoint and reads the answer.
+async fn post_grant(config: &HubConfig, body: String) -> Result<AccessToken, HubError> {
     let window = web_sys::window().ok_or(HubError::Network)?;
     // Plain objects, as `fetch` takes them: the typed `RequestInit` and `Headers`
     // setters would add a binding each to the hub's glue.
@@ -194,7 +225,7 @@ pub async fn redeem(
     ]);
     let init = crosspass_web::object(&[
         ("method", &"POST".into()),
-        ("body", &grant_body(config, assertion, scope).into()),
+        ("body", &body.into()),
         ("headers", &headers),
         ("credentials", &"omit".into()),
         ("cache", &"no-store".into()),

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// Token type of an OAuth access token (RFC 8693 §3).
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// The subject token type of an embed session redeemed by XYZ's hub (a partner server
+/// made it with its client secret; docs/design.md, embed sessions).
+pub const EMBED_SESSION_TOKEN_TYPE: &str = "urn:crosspass:params:oauth:token-type:embed-session";
 /// Token type of an OpenID Connect ID token (RFC 8693 §3).
 pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
 /// Token type of an Identity Assertion JWT Authorization Grant (the ID-JAG draft).

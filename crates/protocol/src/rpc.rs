@@ -552,6 +552,14 @@ pub enum SessionBeginParams {
         /// The token.
         access_token: AccessToken,
     },
+    /// An embed session the partner backend made with its client secret; the hub
+    /// redeems it at the token endpoint.
+    Session {
+        /// The session secret.
+        session: Assertion,
+        /// Scopes to request (default: the session's).
+        scope: Option<ScopeSet>,
+    },
 }
 
 impl Json for SessionBeginParams {
@@ -564,6 +572,10 @@ impl Json for SessionBeginParams {
             SessionBeginParams::AccessToken { access_token } => {
                 Value::object([("access_token", Some(access_token.expose_secret().into()))])
             }
+            SessionBeginParams::Session { session, scope } => Value::object([
+                ("session", Some(session.expose_secret().into())),
+                ("scope", scope.as_ref().map(scope_value)),
+            ]),
         }
     }
 
@@ -572,18 +584,23 @@ impl Json for SessionBeginParams {
         let assertion = m.opt_str("assertion")?;
         let scope = m.opt_parsed("scope", ScopeSet::parse)?;
         let access_token = m.opt_str("access_token")?;
+        let session = m.opt_str("session")?;
         m.finish()?;
-        match (assertion, scope, access_token) {
-            (Some(a), scope, None) => Ok(SessionBeginParams::Assertion {
+        match (assertion, scope, access_token, session) {
+            (Some(a), scope, None, None) => Ok(SessionBeginParams::Assertion {
                 assertion: Assertion::new(a),
                 scope,
             }),
-            (None, None, Some(t)) => Ok(SessionBeginParams::AccessToken {
+            (None, None, Some(t), None) => Ok(SessionBeginParams::AccessToken {
                 access_token: AccessToken::new(t),
+            }),
+            (None, scope, None, Some(s)) => Ok(SessionBeginParams::Session {
+                session: Assertion::new(s),
+                scope,
             }),
             _ => Err(JsonError::Invalid(
                 "params",
-                "exactly one of `assertion` or `access_token` is required (`scope` only with `assertion`)".into(),
+                "exactly one of `assertion`, `access_token` or `session` is required (`scope` not with `access_token`)".into(),
             )),
         }
     }

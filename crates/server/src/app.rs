@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/partners/{client_id}/users/{external_id}",
             put(users::put_user),
         )
+        .route("/api/v1/embed-sessions", post(crate::embed::create_session))
         .route("/hub", get(assets::hub_page))
         .route("/hub/popup", get(assets::hub_popup))
         .route("/embed/form", get(assets::form_page))

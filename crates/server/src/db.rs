@@ -4,7 +4,7 @@
 //! code path and one schema (`migrations/`) for both.
 
 use crate::registry::{Downstream, Idp, Partner, Service};
-use crosspass_protocol::jws::{Jwks, SigningKey};
+use crosspass_protocol::jws::{JwkError, Jwks, SigningKey};
 use crosspass_protocol::{jose, ClientId, DownstreamId, OriginAllowlist, ScopeSet, TenantId};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::sqlite::SqliteConnectOptions;
@@ -755,7 +755,12 @@ fn partner_from_row(r: &AnyRow) -> Result<Partner, DbError> {
         client_id: ClientId::new(r.try_get::<String, _>("client_id")?).map_err(corrupt)?,
         tenant: TenantId::new(r.try_get::<String, _>("tenant")?).map_err(corrupt)?,
         issuer: r.try_get("issuer")?,
-        jwks: Jwks::parse(r.try_get("jwks")?).map_err(|_| DbError::Corrupt("partners"))?,
+        jwks: match Jwks::parse(r.try_get("jwks")?) {
+            Ok(jwks) => jwks,
+            // A partner registered without keys (it uses a client secret).
+            Err(JwkError::Empty) => Jwks::default(),
+            Err(_) => return Err(DbError::Corrupt("partners")),
+        },
         origins: serde_json::from_str(r.try_get("origins")?)
             .map_err(|_| DbError::Corrupt("partners"))?,
         scopes: ScopeSet::parse(r.try_get("scopes")?).map_err(|_| DbError::Corrupt("partners"))?,

@@ -20,7 +20,9 @@ use crate::util::{now, random_id};
 use axum::response::Response;
 use axum::Json;
 use crosspass_protocol::claims::{AccessTokenClaims, Audience};
-use crosspass_protocol::exchange::{delegate, narrow_scope, ACCESS_TOKEN_TYPE};
+use crosspass_protocol::exchange::{
+    delegate, narrow_scope, ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE,
+};
 use crosspass_protocol::jws::{validate_subject_token, JwtError};
 use crosspass_protocol::{AccessToken, ScopeSet};
 use std::sync::Arc;
@@ -41,6 +43,7 @@ pub async fn token_exchange(state: &AppState, req: TokenRequest) -> Result<Respo
         .as_ref()
         .ok_or(ApiError::InvalidRequest("subject_token is required".into()))?;
     match req.subject_token_type.as_deref() {
+        Some(EMBED_SESSION_TOKEN_TYPE) => return crate::embed::redeem(state, req).await,
         Some(ACCESS_TOKEN_TYPE) => {}
         None => {
             return Err(ApiError::InvalidRequest(
@@ -49,7 +52,10 @@ pub async fn token_exchange(state: &AppState, req: TokenRequest) -> Result<Respo
         }
         Some(_) => {
             return Err(ApiError::InvalidRequest(
-                format!("subject_token_type must be {ACCESS_TOKEN_TYPE}").into(),
+                format!(
+                    "subject_token_type must be {ACCESS_TOKEN_TYPE} or {EMBED_SESSION_TOKEN_TYPE}"
+                )
+                .into(),
             ))
         }
     }

@@ -8,9 +8,10 @@
 //! | `POST /oauth/token` | JWT bearer grant (ID-JAG from a partner or an enterprise IdP), optional `private_key_jwt` client auth ([`oauth`]); token exchange for downstream APIs ([`exchange`]) |
 //! | `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server` | XYZ's keys and RFC 8414 metadata |
 //! | `PUT /api/v1/partners/{client_id}/users/{external_id}` | user provisioning by a partner backend ([`users`]) |
+//! | `POST /api/v1/embed-sessions` | a single-use session for one user, by a partner backend with its client secret or keys; redeemed by the hub at `/oauth/token` ([`embed`]) |
 //! | `GET /api/v1/form`, `GET`/`PUT /api/v1/me/record` | the data API ([`api`]); a saved record goes on to linked downstreams ([`sync`]) |
 //! | `GET`/`POST /api/v1/me/links`, `DELETE /api/v1/me/links/{downstream}` | account links to downstream APIs ([`links`]) |
-//! | `GET /hub`, `/hub/popup`, `/hub/{file}`, `/hub/pkg/{path}`, `/sdk/{path}` | hub pages and static files ([`assets`]) |
+//! | `GET /hub`, `/embed/form`, `/hub/popup`, `/hub/{file}`, `/hub/pkg/{path}`, `/sdk/{path}` | XYZ's frame pages and static files ([`assets`]) |
 //!
 //! Storage is one SQL database ([`db`]); everything else a replica holds in memory
 //! (signing keys, recently read partners) is reloaded from it.
@@ -23,6 +24,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod embed;
 pub mod error;
 pub mod exchange;
 pub mod form;

@@ -76,6 +76,9 @@ enum PartnerCommand {
         #[arg(long, action = clap::ArgAction::Set)]
         expose_tokens: Option<bool>,
     },
+    /// A partner's client secret.
+    #[command(subcommand)]
+    Secret(SecretCommand),
     /// Replace a partner's pinned public keys.
     RotateKey {
         /// Client id.
@@ -83,6 +86,18 @@ enum PartnerCommand {
         /// JWKS file (or `-` for stdin) with the new public keys.
         #[arg(long)]
         jwks: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// Make a new client secret (printed once); the old ones stay valid for the overlap.
+    Rotate {
+        /// Client id.
+        client_id: String,
+        /// Seconds the secrets in use now stay valid, so the partner can deploy the new one.
+        #[arg(long, default_value_t = 3600)]
+        overlap_secs: i64,
     },
 }
 
@@ -94,12 +109,17 @@ struct AddPartner {
     /// Tenant the client belongs to.
     #[arg(long)]
     tenant: String,
-    /// `iss` of the partner's assertions.
-    #[arg(long)]
+    /// `iss` of the partner's assertions (not needed without keys).
+    #[arg(long, default_value = "")]
     issuer: String,
     /// JWKS file (or `-` for stdin) with the partner's public keys (Ed25519 or P-256).
+    /// Without one, the partner authenticates with a client secret only.
+    #[arg(long, required_unless_present = "client_secret")]
+    jwks: Option<PathBuf>,
+    /// Make a client secret for server-to-server calls (client_secret_basic); printed
+    /// once, stored only as a hash.
     #[arg(long)]
-    jwks: PathBuf,
+    client_secret: bool,
     /// An exact origin of a partner site; repeat for several.
     #[arg(long = "origin", required = true)]
     origins: Vec<String>,
@@ -298,7 +318,12 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 client_id: a.client_id,
                 tenant: a.tenant,
                 issuer: a.issuer,
-                jwks: read_input(&a.jwks)?,
+                jwks: a
+                    .jwks
+                    .as_deref()
+                    .map(read_input)
+                    .transpose()?
+                    .unwrap_or_default(),
                 origins: a.origins,
                 scopes: a.scopes,
                 token_lifetime_secs: a.token_lifetime.unwrap_or(config.token_lifetime_secs),
@@ -325,7 +350,35 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                     e.to_string()
                 }
             })?;
-            println!("{}", to_json(&partner.view())?);
+            let mut shown = serde_json::to_value(partner.view()).map_err(|e| e.to_string())?;
+            if a.client_secret {
+                let secret =
+                    crosspass_server::embed::rotate_client_secret(db, &partner.client_id, 0, now())
+                        .await
+                        .map_err(err)?;
+                shown["client_secret"] = secret.into();
+            }
+            println!("{}", to_json(&shown)?);
+            Ok(())
+        }
+        Command::Partner(PartnerCommand::Secret(SecretCommand::Rotate {
+            client_id,
+            overlap_secs,
+        })) => {
+            let id = ClientId::new(client_id).map_err(|e| e.to_string())?;
+            if db.partner(id.as_str()).await.map_err(err)?.is_none() {
+                return Err("no such partner".into());
+            }
+            let now = now();
+            let secret = crosspass_server::embed::rotate_client_secret(db, &id, overlap_secs, now)
+                .await
+                .map_err(err)?;
+            let shown = serde_json::json!({
+                "client_id": id.as_str(),
+                "client_secret": secret,
+                "previous_secrets_valid_until": now + overlap_secs.max(0),
+            });
+            println!("{}", to_json(&shown)?);
             Ok(())
         }
         Command::Partner(PartnerCommand::List) => {

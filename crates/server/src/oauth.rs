@@ -4,6 +4,7 @@
 use crate::app::AppState;
 use crate::auth::{authenticate_client, CLIENT_ASSERTION_TYPE};
 use crate::error::ApiError;
+use crate::registry::Partner;
 use crate::users::valid_external_id;
 use crate::util::{now, random_id};
 use axum::extract::rejection::FormRejection;
@@ -12,7 +13,9 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use crosspass_protocol::claims::{AccessTokenClaims, Audience, ClaimError};
-use crosspass_protocol::exchange::TOKEN_EXCHANGE_GRANT;
+use crosspass_protocol::exchange::{
+    ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT,
+};
 use crosspass_protocol::jws::{Alg, AssertionExpectations, PinnedIssuer, UnverifiedAssertion};
 use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
 use serde::Deserialize;
@@ -180,6 +183,18 @@ async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, Api
         None => return Err(ApiError::InvalidGrant("unknown user".into())),
     };
 
+    issue_access_token(state, &partner, user, scope)
+}
+
+/// Issues `partner`'s access token for XYZ user `user` with `scope`: the answer of every
+/// grant that signs a user in.
+pub(crate) fn issue_access_token(
+    state: &AppState,
+    partner: &Partner,
+    user: String,
+    scope: ScopeSet,
+) -> Result<Response, ApiError> {
+    let now = now();
     let access = AccessTokenClaims {
         iss: state.config.issuer.clone(),
         sub: user,
@@ -252,7 +267,10 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "token_endpoint": format!("{issuer}/oauth/token"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "grant_types_supported": [JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT],
-        "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "none"],
+        // RFC 8693 subject token types: users' access tokens (services, delegation) and
+        // embed sessions (partners without keys, redeemed by XYZ's hub).
+        "token_exchange_subject_token_types_supported": [ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE],
         "token_endpoint_auth_signing_alg_values_supported": algs,
         "authorization_grant_profiles_supported": [ID_JAG_PROFILE],
         "scopes_supported": ["form.read", "form.write"],

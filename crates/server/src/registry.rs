@@ -92,8 +92,19 @@ impl PartnerInput {
         let client_id =
             ClientId::new(self.client_id).map_err(|e| RegistryError::Id("client_id", e))?;
         let tenant = TenantId::new(self.tenant).map_err(|e| RegistryError::Id("tenant", e))?;
-        let issuer = issuer(&self.issuer)?;
-        let jwks = Jwks::parse(&self.jwks)?;
+        // A partner without keys authenticates with a client secret and signs nothing:
+        // its issuer is a name no assertion can carry by accident.
+        let keyless = self.jwks.trim().is_empty();
+        let issuer = if keyless && self.issuer.trim().is_empty() {
+            format!("urn:crosspass:client:{client_id}")
+        } else {
+            issuer(&self.issuer)?
+        };
+        let jwks = if keyless {
+            Jwks::default()
+        } else {
+            Jwks::parse(&self.jwks)?
+        };
         if self.origins.is_empty() {
             return Err(RegistryError::Invalid(
                 "at least one origin is required".into(),

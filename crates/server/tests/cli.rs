@@ -75,6 +75,67 @@ fn partner_keys_form_and_user_commands() {
     assert_eq!(shown["expose_tokens"], false);
     fails(&add(&[]), "already exists");
 
+    // A partner without keys: a client secret, shown once, rotated with an overlap.
+    let ghk: Value = serde_json::from_str(&ok(&crosspass(
+        d,
+        &db,
+        &[
+            "partner",
+            "add",
+            "--client-id",
+            "ghk",
+            "--tenant",
+            "ghk",
+            "--client-secret",
+            "--origin",
+            "http://ghk.localhost:8086",
+        ],
+    )))
+    .unwrap();
+    let first = ghk["client_secret"].as_str().unwrap().to_owned();
+    assert!(first.starts_with("xpcs_"), "{ghk}");
+    assert_eq!(ghk["issuer"], "urn:crosspass:client:ghk");
+    assert_eq!(ghk["jwks"], serde_json::json!({"keys": []}));
+    let shown: Value =
+        serde_json::from_str(&ok(&crosspass(d, &db, &["partner", "show", "ghk"]))).unwrap();
+    assert!(shown.get("client_secret").is_none());
+    assert!(!ok(&crosspass(d, &db, &["partner", "show", "ghk"])).contains(&first));
+    let rotated: Value = serde_json::from_str(&ok(&crosspass(
+        d,
+        &db,
+        &[
+            "partner",
+            "secret",
+            "rotate",
+            "ghk",
+            "--overlap-secs",
+            "600",
+        ],
+    )))
+    .unwrap();
+    assert_ne!(rotated["client_secret"], ghk["client_secret"]);
+    fails(
+        &crosspass(d, &db, &["partner", "secret", "rotate", "nope"]),
+        "no such partner",
+    );
+    fails(
+        &crosspass(
+            d,
+            &db,
+            &[
+                "partner",
+                "add",
+                "--client-id",
+                "x",
+                "--tenant",
+                "x",
+                "--origin",
+                "http://x.localhost",
+            ],
+        ),
+        "--jwks",
+    );
+
     // Token exposure is off unless asked for, and changes in place.
     let update = |value: &str| {
         crosspass(
@@ -153,8 +214,9 @@ fn partner_keys_form_and_user_commands() {
         "only OKP/Ed25519 and EC/P-256",
     );
     let list = ok(&crosspass(d, &db, &["partner", "list"]));
-    assert_eq!(list.lines().count(), 1, "{list}");
+    assert_eq!(list.lines().count(), 2, "{list}");
     assert!(list.starts_with("abc\tabc\thttp://abc.localhost:8081\t"));
+    assert!(list.contains("\nghk\tghk\turn:crosspass:client:ghk\t"), "{list}");
 
     let rotated: Value = serde_json::from_str(&ok(&crosspass(
         d,
@@ -220,6 +282,7 @@ fn partner_keys_form_and_user_commands() {
     );
 
     ok(&crosspass(d, &db, &["partner", "remove", "abc"]));
+    ok(&crosspass(d, &db, &["partner", "remove", "ghk"]));
     assert_eq!(ok(&crosspass(d, &db, &["partner", "list"])), "");
     fails(
         &crosspass(d, &db, &["partner", "remove", "abc"]),

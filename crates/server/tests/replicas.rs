@@ -170,6 +170,65 @@ async fn one_assertion_redeemed_at_both_replicas_succeeds_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn one_embed_session_redeemed_at_both_replicas_succeeds_once() {
+    use base64ct::Encoding;
+    let s = Shared::new().await;
+    let (a, b) = (s.replica(30), s.replica(30));
+    let db = Db::connect(&s.url, 2).await.unwrap();
+    let client = crosspass_protocol::ClientId::new("abc").unwrap();
+    let secret = crosspass_server::embed::rotate_client_secret(&db, &client, 0, 0)
+        .await
+        .unwrap();
+    db.close().await;
+    let basic = format!(
+        "Basic {}",
+        base64ct::Base64::encode_string(format!("abc:{secret}").as_bytes())
+    );
+    for _ in 0..10 {
+        // Made through one replica, redeemed through both at once.
+        let made: Value = s
+            .http
+            .post(format!("{}/api/v1/embed-sessions", a.base))
+            .header("authorization", &basic)
+            .json(&json!({"user": "alice"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = made["session"].as_str().unwrap().to_owned();
+        let redeem = |base: String| {
+            let (http, session) = (s.http.clone(), session.clone());
+            async move {
+                http.post(format!("{base}/oauth/token"))
+                    .form(&[
+                        (
+                            "grant_type",
+                            "urn:ietf:params:oauth:grant-type:token-exchange",
+                        ),
+                        ("subject_token", session.as_str()),
+                        (
+                            "subject_token_type",
+                            "urn:crosspass:params:oauth:token-type:embed-session",
+                        ),
+                        ("client_id", "abc"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        let (x, y) = tokio::join!(redeem(a.base.clone()), redeem(b.base.clone()));
+        let mut both = [x, y];
+        both.sort_unstable();
+        assert_eq!(both, [200, 400]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn users_and_records_written_through_one_replica_are_read_through_the_other() {
     let s = Shared::new().await;
     let (a, b) = (s.replica(30), s.replica(30));
