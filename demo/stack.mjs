@@ -18,6 +18,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PARTNER = join(ROOT, "demo", "partner.mjs");
 const MYHEALTH = join(ROOT, "demo", "myhealth.mjs");
 const IDP = join(ROOT, "demo", "idp.mjs");
+const GHK = join(ROOT, "demo", "ghk.mjs");
 const run = promisify(execFile);
 
 // The partner users of each tenant (the e2e suite gives each scenario its own).
@@ -82,7 +83,7 @@ export async function waitFor(url, what, child) {
 /**
  * Starts everything; resolves once every process answers. `stop()` ends them.
  * @param {{ports: {xyz:number, abc:number, def:number, example2:number, myhealth:number,
- *                  idp:number, evil?:number},
+ *                  idp:number, ghk:number, evil?:number},
  *          dataDir: string, serverBin?: string, withEvil?: boolean, logDir?: string}} opts
  */
 export async function startStack({ ports, dataDir, serverBin, withEvil = false, logDir }) {
@@ -109,7 +110,7 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
   try {
     await mkdir(dataDir, { recursive: true });
     const all = sites(ports, withEvil);
-    for (const port of [ports.xyz, ports.myhealth, ports.idp, ...all.map((s) => s.port)]) await ensureFree(port);
+    for (const port of [ports.xyz, ports.myhealth, ports.idp, ports.ghk, ...all.map((s) => s.port)]) await ensureFree(port);
 
     // 1. Each partner client, MyHealth and the IdP make their key pairs; XYZ pins the
     //    public halves (and the IdP pins abc's).
@@ -170,11 +171,21 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
     const { stdout: idps } = await cli("idp", "list");
     for (const line of idps.split("\n").filter(Boolean)) await cli("idp", "remove", line.split("\t")[0]);
     await cli("idp", "add", "--issuer", idp, "--tenant", "abc", "--jwks", idpJwks);
+    // GHK has no keys: a client secret (shown once, kept by GHK's backend alone) and
+    // users created at their first embed session.
+    const ghk = `http://ghk.localhost:${ports.ghk}`;
+    await cli("partner", "remove", "ghk").catch(() => {});
+    const { stdout: ghkRegistration } = await cli(
+      "partner", "add", "--client-id", "ghk", "--tenant", "ghk", "--client-secret",
+      "--origin", ghk, "--jit-users",
+    );
+    const ghkSecret = JSON.parse(ghkRegistration).client_secret;
+    await cli("form", "set", "--tenant", "ghk", join(ROOT, "demo", "forms", "ghk.json"));
 
     // 3. The XYZ server, MyHealth and the IdP.
     const waits = [];
-    const start = (what, args, url) => {
-      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: stdio(what) });
+    const start = (what, args, url, extraEnv = {}) => {
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: stdio(what), env: { ...process.env, ...extraEnv } });
       children.push(child);
       waits.push(() => waitFor(url, what, child));
     };
@@ -203,6 +214,15 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
     ], `http://127.0.0.1:${ports.idp}/`);
     await Promise.all(waits.splice(0).map((w) => w()));
 
+    // GHK's backend gets its client secret from the environment, never an argument.
+    start("ghk", [
+      GHK,
+      "--port", String(ports.ghk),
+      "--origin", ghk,
+      "--xyz", xyz,
+      "--xyz-internal", `http://127.0.0.1:${ports.xyz}`,
+    ], `http://127.0.0.1:${ports.ghk}/session`, { CROSSPASS_CLIENT_SECRET: ghkSecret });
+
     // 4. The partner sites, each provisioning its users at XYZ as it starts (provisioning).
     for (const s of all) {
       const issuer = all.find((o) => o.client === s.client && !o.rogue).origin;
@@ -224,7 +244,8 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
       ], `http://127.0.0.1:${s.port}/session`);
     }
     await Promise.all(waits.map((w) => w()));
-    return { xyz, myhealth, idp, sites: all.map(({ site, origin }) => ({ site, origin })), stop };
+    const listed = [...all.map(({ site, origin }) => ({ site, origin })), { site: "ghk", origin: ghk }];
+    return { xyz, myhealth, idp, sites: listed, stop };
   } catch (e) {
     await stop();
     throw e;
@@ -241,6 +262,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       example2: port("EXAMPLE2_PORT", 8083),
       myhealth: port("MYHEALTH_PORT", 8084),
       idp: port("IDP_PORT", 8085),
+      ghk: port("GHK_PORT", 8086),
     },
     dataDir: process.env.CROSSPASS_DATA ?? join(ROOT, ".data", "demo"),
     serverBin: process.env.CROSSPASS_SERVER_BIN,

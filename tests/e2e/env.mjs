@@ -12,6 +12,7 @@ export const PORTS = {
   example2: port("E2E_EXAMPLE2_PORT"),
   myhealth: port("E2E_MYHEALTH_PORT"),
   idp: port("E2E_IDP_PORT"),
+  ghk: port("E2E_GHK_PORT"),
   evil: port("E2E_EVIL_PORT"),
 };
 
@@ -22,6 +23,7 @@ export const EXAMPLE2 = `http://example2.localhost:${PORTS.example2}`;
 export const EVIL = `http://evil.localhost:${PORTS.evil}`;
 export const MYHEALTH = `http://myhealth.localhost:${PORTS.myhealth}`;
 export const IDP = `http://idp.localhost:${PORTS.idp}`;
+export const GHK = `http://ghk.localhost:${PORTS.ghk}`;
 /** Where Node reaches the servers (Node cannot resolve *.localhost). */
 export const XYZ_INTERNAL = `http://127.0.0.1:${PORTS.xyz}`;
 export const MYHEALTH_INTERNAL = `http://127.0.0.1:${PORTS.myhealth}`;

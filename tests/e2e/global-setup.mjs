@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { freePort, startStack } from "../../demo/stack.mjs";
 
 export default async function globalSetup() {
-  for (const name of ["XYZ", "ABC", "DEF", "EXAMPLE2", "MYHEALTH", "IDP", "EVIL"]) {
+  for (const name of ["XYZ", "ABC", "DEF", "EXAMPLE2", "MYHEALTH", "IDP", "GHK", "EVIL"]) {
     process.env[`E2E_${name}_PORT`] ??= String(await freePort());
   }
   // Read only now, with the ports set; workers inherit the same environment.

@@ -1,8 +1,8 @@
 //! User provisioning: a partner backend creates (or updates) the XYZ user for one of
-//! its own users, authenticated with a client assertion in `Authorization: Bearer`.
+//! its own users, authenticated with a client assertion in `Authorization: Bearer` or
+//! its client secret in `Authorization: Basic`.
 
 use crate::app::AppState;
-use crate::auth::authenticate_client;
 use crate::error::ApiError;
 use crate::oauth::new_user_id;
 use crate::util::now;
@@ -12,7 +12,6 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crosspass_protocol::Assertion;
 
 /// Longest partner user id accepted.
 pub const MAX_EXTERNAL_ID_LEN: usize = 256;
@@ -68,10 +67,7 @@ pub async fn put_user(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let token = bearer(&headers).ok_or_else(|| {
-        ApiError::InvalidClient("a client assertion is required in Authorization: Bearer".into())
-    })?;
-    let partner = authenticate_client(&state, &Assertion::new(token)).await?;
+    let partner = crate::embed::authenticate_partner(&state, &headers).await?;
     if partner.client_id.as_str() != client_id {
         return Err(ApiError::AccessDenied(
             "a client may only provision its own users".into(),

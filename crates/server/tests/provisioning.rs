@@ -85,7 +85,7 @@ async fn provisioning_refuses_bad_callers() {
             401,
             error(
                 "invalid_client",
-                "a client assertion is required in Authorization: Bearer"
+                "client authentication required: Basic (client secret) or Bearer (client assertion)"
             )
         )
     );
