@@ -209,6 +209,8 @@ async function serve() {
       const assertion = opt.idp ? await idpAssertion(key, session.idToken) : await mintAssertion(key, user);
       return json(res, 200, { assertion });
     }
+    // No icon, and no 404 in the console for it.
+    if (req.method === "GET" && url.pathname === "/favicon.ico") return send(res, 204, "");
     if (req.method === "GET" && (url.pathname === "/site.js" || url.pathname === "/site.css")) {
       return await sendFile(res, join(ROOT, "demo", url.pathname.slice(1)));
     }

@@ -84,7 +84,7 @@ test("a sandboxed frame inside abc's page has the null origin and gets no answer
       [hello(), XYZ],
     );
   expect(await fromFrame("sandboxed")).toBe("null: no answer");
-  expect(await fromFrame("same-origin")).toBe(`${ABC}: 1`);
+  expect(await fromFrame("same-origin")).toBe(`${ABC}: 2`);
 });
 
 /** The frame `name` of `page` ends on Chromium's error page: a frame-ancestors refusal. */

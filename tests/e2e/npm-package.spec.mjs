@@ -1,9 +1,10 @@
-// The `crosspass` npm package as partners install it: the packed tarball's contents,
-// its types under a strict TypeScript build, and DEF's site — a Vite app built against
-// the tarball (scripts/build-sites.sh) — working in Chromium.
+// The `crosspass` npm package as partners install it, from the packed tarball: its
+// contents, its types under a strict TypeScript build, imports in Node (ESM and
+// CommonJS, no browser globals touched), bundles by esbuild and webpack 5, and DEF's
+// site — a Vite app built against the tarball (scripts/build-sites.sh) — in Chromium.
 import { test, expect } from "@playwright/test";
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,39 +22,51 @@ async function tarball() {
   return join(DIST, name);
 }
 
-test("the packed package holds its entry points, types and both wasm modules, nothing else", async () => {
-  const tgz = await tarball();
-  const { stdout } = await run("tar", ["-tzf", tgz]);
-  const files = stdout.trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
-  expect(files).toEqual([
-    "crosspass.js",
-    "crosspass_core.js",
-    "crosspass_core_bg.wasm",
-    "crosspass_sdk.js",
-    "crosspass_sdk_bg.wasm",
-    "entry.js",
-    "form.d.ts",
-    "form.js",
-    "frame.js",
-    "index.d.ts",
-    "index.js",
-    "package.json",
-  ]);
-  const manifest = JSON.parse((await run("tar", ["-xzOf", tgz, "package/package.json"])).stdout);
-  expect(manifest.name).toBe("crosspass");
-  expect(manifest.type).toBe("module");
-  // Every target the exports map names is in the tarball.
-  const targets = Object.values(manifest.exports).flatMap((t) => (typeof t === "string" ? [t] : Object.values(t)));
-  for (const t of targets) expect(files, t).toContain(t.replace(/^\.\//, ""));
-  expect(Object.keys(manifest.exports)).toEqual([".", "./form", "./crosspass.js", "./package.json"]);
-  expect(manifest.sideEffects).toEqual(["./crosspass.js"]);
+/** A throwaway app directory with the tarball installed; removed after `f`. */
+async function withInstalled(f) {
+  const dir = await mkdtemp(join(tmpdir(), "crosspass-consumer-"));
+  try {
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true }));
+    await run("npm", ["install", "--no-package-lock", "--no-audit", "--no-fund", "--silent", await tarball()], { cwd: dir });
+    return await f(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("the packed package holds its builds, maps and types, and no wasm", async () => {
+  const { stdout } = await run("tar", ["-tzf", await tarball()]);
+  const files = stdout.trim().split("\n").map((f) => f.replace(/^package\//, ""));
+  for (const f of ["dist/index.mjs", "dist/index.cjs", "dist/crosspass.js", "dist/index.mjs.map", "dist/types/index.d.ts", "package.json"]) {
+    expect(files).toContain(f);
+  }
+  expect(files.filter((f) => f.endsWith(".wasm"))).toEqual([]);
+  const manifest = JSON.parse((await run("tar", ["-xzOf", await tarball(), "package/package.json"])).stdout);
+  expect(manifest.exports["."]).toEqual({ types: "./dist/types/index.d.ts", import: "./dist/index.mjs", require: "./dist/index.cjs" });
+});
+
+test("Node imports it (ESM and CommonJS) without a window; connect() there rejects with a typed error", async () => {
+  await withInstalled(async (dir) => {
+    const check = `
+      const assert = require("node:assert");
+      const cjs = require("crosspass");
+      assert.equal(typeof window, "undefined");
+      import("crosspass").then(async (esm) => {
+        for (const m of [cjs, esm]) {
+          assert.equal(typeof m.Crosspass.connect, "function");
+          const e = await m.Crosspass.connect({ hubUrl: "https://sso.xyz/hub", clientId: "abc" }).catch((e) => e);
+          assert.ok(e instanceof m.CrosspassError && e.code === "invalid_request" && e.hint, String(e));
+          assert.ok(m.ERROR_CODES.includes("token_not_exposed"));
+        }
+        console.log("ok");
+      });`;
+    const { stdout } = await run(process.execPath, ["-e", check], { cwd: dir });
+    expect(stdout.trim()).toBe("ok");
+  });
 });
 
 test("a strict TypeScript app type-checks against the package; misuse fails to compile", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "crosspass-ts-"));
-  try {
-    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "ts-consumer", private: true, type: "module" }));
-    await run("npm", ["install", "--no-package-lock", "--no-audit", "--no-fund", "--silent", await tarball()], { cwd: dir });
+  await withInstalled(async (dir) => {
     for (const f of ["consumer.ts", "bad-consumer.ts", "tsconfig.json", "tsconfig.bad.json"]) {
       await copyFile(join(ROOT, "tests", "npm", f), join(dir, f));
     }
@@ -63,31 +76,35 @@ test("a strict TypeScript app type-checks against the package; misuse fails to c
       () => null,
       (e) => e.stdout,
     );
-    expect(bad).toContain("Property 'mountForm' does not exist");
-    expect(bad).toContain(`Type '"LOGIN_REQUIRED"' is not assignable to type 'ErrorCode'`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    expect(bad).toContain(`'"submitted"' is not assignable`);
+    expect(bad).toContain("'background' does not exist");
+    expect(bad).toContain(`Type '"LOGIN_REQUIRED"' is not assignable to type`);
+  });
 });
 
-test("DEF's Vite build of the package loads its bundled wasm, signs in and renders the form", async ({ page }) => {
-  const wasm = [];
-  page.on("response", (r) => {
-    if (r.url().startsWith(DEF) && r.url().endsWith(".wasm")) wasm.push({ url: r.url(), type: r.headers()["content-type"] });
+test("esbuild and webpack 5 bundle it for the browser", async () => {
+  await withInstalled(async (dir) => {
+    await writeFile(join(dir, "entry.js"), 'import { Crosspass } from "crosspass";\nwindow.started = Crosspass.connect;\n');
+    const esbuild = await import("esbuild");
+    const out = await esbuild.build({ entryPoints: [join(dir, "entry.js")], bundle: true, write: false, format: "iife", absWorkingDir: dir });
+    expect(out.outputFiles[0].text).toContain("crosspass");
+    const { default: webpack } = await import("webpack");
+    const stats = await new Promise((resolve, reject) =>
+      webpack({ mode: "production", context: dir, entry: "./entry.js", output: { path: join(dir, "out") } }, (e, s) => (e ? reject(e) : resolve(s))),
+    );
+    expect(stats.hasErrors(), stats.toString("errors-only")).toBe(false);
+    expect((await readFile(join(dir, "out", "main.js"), "utf8")).length).toBeGreaterThan(1000);
   });
+});
+
+test("DEF's Vite build of the package signs in and renders the form, with no wasm on the page", async ({ page }) => {
+  const wasm = [];
+  page.on("response", (r) => r.url().startsWith(DEF) && r.url().endsWith(".wasm") && wasm.push(r.url()));
   await partnerSignIn(page, DEF, "erin");
-  // A bundled app: no import map, one hashed module from DEF's own assets.
-  expect(await page.locator('script[type="importmap"]').count()).toBe(0);
+  // A bundled app: one hashed module from DEF's own assets.
   await expect(page.locator('script[type="module"]')).toHaveAttribute("src", /^\/assets\/index-[\w-]+\.js$/);
   await expectFormState(xyzForm(page), "ready");
   await expect(xyzForm(page).getByLabel("Delivery address")).toBeVisible();
-  // The SDK's wasm comes from DEF's own origin, emitted into its assets by Vite.
-  expect(wasm.length).toBeGreaterThan(0);
-  for (const w of wasm) {
-    expect(w).toEqual({
-      url: expect.stringMatching(new RegExp(`^${DEF}/assets/crosspass_sdk_bg-[\\w-]+\\.wasm$`)),
-      type: "application/wasm",
-    });
-  }
+  expect(wasm).toEqual([]);
   expect(await sdk(page, "storage")).toEqual({ rung: "partitioned", canRequest: expect.any(Boolean) });
 });

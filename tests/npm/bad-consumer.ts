@@ -1,9 +1,10 @@
-// Must NOT compile: the core entry has no form widget, and error codes are a closed set.
+// Must NOT compile: events, appearance variables and error codes are closed sets.
 import { Crosspass, type ErrorCode } from "crosspass";
 
 export async function misuse(element: Element): Promise<void> {
   const xp = await Crosspass.connect({ hubUrl: "https://sso.xyz/hub", clientId: "abc" });
-  xp.mountForm(element);
+  const form = xp.mountForm(element, { appearance: { variables: { background: "url(x)" } } });
+  form.on("submitted", () => {});
   const code: ErrorCode = "LOGIN_REQUIRED";
   console.log(code);
 }

@@ -181,7 +181,13 @@ impl FromRequestParts<AppState> for Authed {
             .ok_or_else(|| {
                 ApiError::InvalidToken("the token's client is not registered for its tenant".into())
             })?;
-        if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        // XYZ's own frames (the form, the hub's `fetch`) call from XYZ's origin; any
+        // other browser caller must be registered for the token's client.
+        if let Some(origin) = parts
+            .headers
+            .get(header::ORIGIN)
+            .filter(|o| o.as_bytes() != state.own_origin.as_bytes())
+        {
             let allowed = origin
                 .to_str()
                 .is_ok_and(|o| partner.origins.allows_serialized(o));

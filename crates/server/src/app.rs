@@ -27,6 +27,8 @@ pub struct Shared {
     pub config: Config,
     /// The data API's audience.
     pub api_audience: String,
+    /// XYZ's own origin (the issuer's): its frames call the API from it.
+    pub own_origin: String,
     /// Storage.
     pub db: Db,
     /// XYZ's signing keys.
@@ -62,6 +64,9 @@ impl AppState {
             .map_err(|e| StartError::Http(e.to_string()))?;
         Ok(Self(Arc::new(Shared {
             api_audience: config.api_audience(),
+            own_origin: url::Url::parse(&config.issuer)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_default(),
             registry: RegistryCache::new(Duration::from_secs(config.registry_cache_secs)),
             http,
             config,

@@ -40,15 +40,17 @@ impl std::fmt::Debug for PagePort {
 
 impl PagePort {
     /// Answers a `hello` from a registered origin for this client with `ready` and
-    /// keeps its port (a newer handshake replaces an older one). Anything else gets no
-    /// answer. Returns whether the handshake passed.
+    /// keeps its port. One page owns a form frame: once a handshake passed, later ones
+    /// (the SDK's retries while the frame was starting) get no answer, so the page's
+    /// first answered port is the one that stays. Anything else gets no answer either.
+    /// Returns whether the handshake passed.
     pub fn accept(
         &self,
         config: &HubConfig,
         event: &MessageEvent,
         on_request: impl FnMut(&MessagePort, MessageEvent) + 'static,
     ) -> bool {
-        if !config.origins.allows_serialized(&event.origin()) {
+        if self.port.borrow().is_some() || !config.origins.allows_serialized(&event.origin()) {
             return false;
         }
         let Some(port) = event.ports().get(0).dyn_into::<MessagePort>().ok() else {
@@ -82,10 +84,7 @@ impl PagePort {
             on_request(&reply_port, e);
         });
         port.set_onmessage(Some(listener.as_ref().unchecked_ref()));
-        if let Some((old, _)) = self.port.replace(Some((port.clone(), listener))) {
-            old.set_onmessage(None);
-            old.close();
-        }
+        self.port.replace(Some((port.clone(), listener)));
         reply(&port, Response::ok(request.id, &ready));
         true
     }

@@ -1,0 +1,214 @@
+// `Crosspass.connect()` and the connection: the hub frame, sign-in through the
+// partner's callback when there is no session, and the API through the hub.
+import { CrosspassError } from "./errors";
+import { mountForm } from "./form";
+import { Messenger } from "./messenger";
+import type {
+  ConnectOptions,
+  Connection,
+  Diagnosis,
+  FormHandle,
+  FormOptions,
+  Session,
+  SessionEvent,
+  SignInCredential,
+  StorageStatus,
+  Token,
+} from "./types";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Storage access may wait on the user (a click, a popup). */
+const CONSENT_TIMEOUT_MS = 10 * 60_000;
+/** Statuses whose responses have no body. */
+const NULL_BODY = [101, 103, 204, 205, 304];
+
+/** A tiny event registry: `on` returns the unsubscribe function. */
+export class Emitter<E> {
+  #listeners = new Map<keyof E, Set<(e: never) => void>>();
+  on<K extends keyof E>(event: K, callback: (e: E[K]) => void): () => void {
+    const set = this.#listeners.get(event) ?? new Set();
+    this.#listeners.set(event, set);
+    set.add(callback as (e: never) => void);
+    return () => void set.delete(callback as (e: never) => void);
+  }
+  emit<K extends keyof E>(event: K, data: E[K]) {
+    for (const f of this.#listeners.get(event) ?? []) (f as (e: E[K]) => void)(data);
+  }
+}
+
+const session = (r: Record<string, unknown>): Session => ({
+  expiresAt: r.expires_at as number,
+  scope: r.scope as string,
+});
+const storage = (r: Record<string, unknown>): StorageStatus => ({
+  rung: r.rung as StorageStatus["rung"],
+  canRequest: r.can_request as boolean,
+});
+
+export class Hub implements Connection {
+  readonly options: ConnectOptions;
+  readonly hub: Messenger;
+  #events = new Emitter<{ session: SessionEvent }>();
+  #signingIn?: Promise<void>;
+  #forms = new Set<FormHandle>();
+  #timeout: number;
+
+  constructor(options: ConnectOptions, origin: string) {
+    this.options = options;
+    this.#timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const frame = document.createElement("iframe");
+    frame.title = "XYZ";
+    frame.setAttribute("aria-hidden", "true");
+    frame.tabIndex = -1;
+    frame.style.cssText = "position:absolute;width:0;height:0;border:0;visibility:hidden";
+    this.hub = new Messenger(frame, origin, (event, data) => {
+      if (event === "session.changed") this.#events.emit("session", { signedIn: data.signed_in === true });
+    });
+  }
+
+  call<T = Record<string, unknown>>(method: string, params: object = {}, timeoutMs = this.#timeout) {
+    return this.hub.call<T>(method, params, timeoutMs);
+  }
+
+  /** Runs `f`; on `login_required`, signs in through the partner's callback and runs it once more. */
+  async withSession<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      if ((e as CrosspassError).code !== "login_required") throw e;
+    }
+    await this.signInByCallback();
+    return f();
+  }
+
+  /** A session for this page: the stored one, or one from the partner's callback. */
+  async ensureSession(): Promise<void> {
+    await this.withSession(() => this.call("session.get"));
+  }
+
+  /** Calls `getAssertion` or `getSession` and begins a session; concurrent callers share one. */
+  signInByCallback(): Promise<void> {
+    this.#signingIn ??= (async () => {
+      const { getAssertion, getSession, scope } = this.options;
+      const get = getSession ?? getAssertion;
+      if (!get) {
+        throw new CrosspassError("login_required", "no session, and no way to sign in", {
+          hint: "pass getAssertion (or getSession) to Crosspass.connect()",
+        });
+      }
+      let credential: string;
+      try {
+        credential = await get();
+      } catch (cause) {
+        throw new CrosspassError("assertion_failed", `${getSession ? "getSession" : "getAssertion"} failed`, { cause });
+      }
+      if (typeof credential !== "string" || !credential) {
+        throw new CrosspassError("assertion_failed", "the partner's callback returned no credential");
+      }
+      await this.call("session.begin", { [getSession ? "session" : "assertion"]: credential, ...(scope ? { scope } : {}) });
+    })().finally(() => (this.#signingIn = undefined));
+    return this.#signingIn;
+  }
+
+  async signIn(credential: SignInCredential): Promise<Session> {
+    const params =
+      "accessToken" in credential
+        ? { access_token: credential.accessToken }
+        : "session" in credential
+          ? { session: credential.session, ...(credential.scope ? { scope: credential.scope } : {}) }
+          : { assertion: credential.assertion, ...(credential.scope ? { scope: credential.scope } : {}) };
+    return session(await this.call("session.begin", params));
+  }
+
+  async signOut(): Promise<void> {
+    await this.call("session.end");
+  }
+
+  async getToken(options: { scope?: string } = {}): Promise<Token> {
+    const params = options.scope ? { scope: options.scope } : {};
+    const r = await this.withSession(() => this.call("token.get", params));
+    return { accessToken: r.access_token as string, tokenType: "Bearer", ...session(r) };
+  }
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) {
+      throw new CrosspassError("invalid_request", "fetch() takes a path on XYZ's API, e.g. /api/v1/me/record");
+    }
+    const body = init.body;
+    if (body != null && typeof body !== "string") {
+      throw new CrosspassError("invalid_request", "fetch(): the body must be a string (e.g. JSON.stringify(…))");
+    }
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    const params = { path, method: (init.method ?? "GET").toUpperCase(), headers, body: body ?? null };
+    const r = await this.withSession(() => this.call("fetch", params));
+    const status = r.status as number;
+    return new Response(NULL_BODY.includes(status) ? null : (r.body as string), {
+      status,
+      statusText: r.status_text as string,
+      headers: r.headers as Record<string, string>,
+    });
+  }
+
+  async storage(): Promise<StorageStatus> {
+    return storage(await this.call("storage.status"));
+  }
+
+  async requestStorageAccess(): Promise<StorageStatus> {
+    return storage(await this.call("storage.request", {}, CONSENT_TIMEOUT_MS));
+  }
+
+  async diagnose(): Promise<Diagnosis> {
+    const r = await this.call("diagnose");
+    const ready = this.hub.ready;
+    return {
+      originAllowed: true,
+      frameLoaded: true,
+      hubVersion: ready.hub_version,
+      storage: storage(r.storage as Record<string, unknown>),
+      storageAccessSupported: "requestStorageAccess" in document,
+      tokensExposed: ready.expose_tokens,
+      clockSkewSeconds: (r.clock_skew as number | null) ?? null,
+    };
+  }
+
+  on(event: "session", callback: (event: SessionEvent) => void): () => void {
+    return this.#events.on(event, callback);
+  }
+
+  mountForm(element: Element, options: FormOptions = {}): FormHandle {
+    const form = mountForm(this, element, { locale: this.options.locale, ...options }, () => this.#forms.delete(form));
+    this.#forms.add(form);
+    return form;
+  }
+
+  destroy() {
+    for (const f of [...this.#forms]) f.destroy();
+    this.hub.close();
+  }
+}
+
+/** Adds XYZ's hub frame to the page, runs the handshake and resolves with the connection. */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  if (typeof document === "undefined") {
+    throw new CrosspassError("invalid_request", "Crosspass.connect() runs in a browser", {
+      hint: "call it from client-side code (after hydration), not during server-side rendering",
+    });
+  }
+  let url: URL;
+  try {
+    url = new URL(options.hubUrl);
+  } catch {
+    throw new CrosspassError("invalid_request", "hubUrl is not a URL", { hint: 'e.g. "https://sso.xyz/hub"' });
+  }
+  if (!options.clientId) throw new CrosspassError("invalid_request", "clientId is required");
+  url.search = `?client_id=${encodeURIComponent(options.clientId)}`;
+  const hub = new Hub(options, url.origin);
+  try {
+    await hub.hub.open(url.href, document.body ?? document.documentElement, options.clientId, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  } catch (e) {
+    hub.hub.close();
+    throw e;
+  }
+  return hub;
+}

@@ -1,0 +1,96 @@
+// XYZ's form in its own frame on XYZ's origin: mounted, sized to its content, themed
+// through checked appearance variables, and signed in through the hub when it asks.
+import type { Hub } from "./connection";
+import { Emitter } from "./connection";
+import { CrosspassError } from "./errors";
+import { Messenger } from "./messenger";
+import type { FormEvents, FormHandle, FormOptions } from "./types";
+
+/** Sign-ins the form may ask for in a row without reaching `ready` (no loops). */
+const MAX_AUTO_SIGN_INS = 2;
+
+const params = (o: Omit<FormOptions, "title">) => ({
+  appearance: o.appearance?.variables ?? {},
+  ...(o.locale ? { locale: o.locale } : {}),
+  messages: o.messages ?? {},
+});
+
+export function mountForm(hub: Hub, element: Element, options: FormOptions, onDestroy: () => void): FormHandle {
+  const events = new Emitter<FormEvents>();
+  const host = element as HTMLElement;
+  const frame = document.createElement("iframe");
+  frame.title = options.title ?? (options.locale?.startsWith("de") ? "XYZ-Formular" : "XYZ form");
+  frame.style.cssText = "display:block;width:100%;height:0;border:0;color-scheme:normal";
+  let current: Omit<FormOptions, "title"> = options;
+  let autoSignIns = 0;
+  let destroyed = false;
+
+  const fail = (e: unknown) => {
+    const error = e as CrosspassError;
+    host.dataset.state = "error";
+    events.emit("error", { code: error.code ?? "server_error", message: String(error.message ?? e) });
+  };
+
+  const messenger = new Messenger(frame, hub.hub.origin, (event, data) => {
+    switch (event) {
+      case "form.state": {
+        const state = data.state as FormEvents["state"]["state"];
+        host.dataset.state = state;
+        events.emit("state", data as FormEvents["state"]);
+        if (state === "ready") {
+          autoSignIns = 0;
+          events.emit("ready", {});
+        }
+        // The form has no session: sign in through the hub (only the page can ask the
+        // partner's backend), then tell the form to load again.
+        if (state === "signed_out" && data.code === "login_required" && autoSignIns++ < MAX_AUTO_SIGN_INS) {
+          hub
+            .ensureSession()
+            .then(() => messenger.call("form.update", params(current), 10_000))
+            .catch((e) => events.emit("error", { code: e.code ?? "server_error", message: String(e.message ?? e) }));
+        }
+        break;
+      }
+      case "form.change":
+        return events.emit("change", { dirty: data.dirty === true });
+      case "form.saved":
+        return events.emit("saved", {});
+      case "form.conflict":
+        return events.emit("conflict", {});
+      case "form.error":
+        return events.emit("error", { code: data.code as string, message: data.message as string });
+      case "form.resize":
+        frame.style.height = `${Number(data.height) || 0}px`;
+        return;
+      case "session.changed":
+        return events.emit("session", { signedIn: data.signed_in === true });
+    }
+  });
+
+  host.dataset.state = "loading";
+  const url = new URL("/embed/form", messenger.origin);
+  url.searchParams.set("client_id", hub.options.clientId);
+  const mounted = messenger
+    .open(url.href, host, hub.options.clientId, 10_000)
+    .then(() => messenger.call("form.mount", params(options), 10_000));
+  mounted.catch((e) => !destroyed && fail(e));
+
+  const form: FormHandle = {
+    on: (event, callback) => events.on(event, callback),
+    async update(next) {
+      await mounted;
+      // The frame takes the whole set each time: what is not named stays as it was.
+      const merged = { ...current, ...next };
+      await messenger.call("form.update", params(merged), 10_000);
+      current = merged;
+    },
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      messenger.close();
+      delete host.dataset.state;
+      onDestroy();
+    },
+  };
+  return form;
+}

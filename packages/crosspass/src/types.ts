@@ -1,0 +1,105 @@
+// The public shapes of the SDK.
+import type { AppearanceVariable, FormState, MessageKey, StorageRung } from "./generated";
+
+export interface ConnectOptions {
+  /** XYZ's hub page, e.g. "https://sso.xyz/hub". */
+  hubUrl: string;
+  /** The partner's registered client id. */
+  clientId: string;
+  /** Mints a partner assertion (the partner backend's job); called when there is no session. */
+  getAssertion?: () => string | Promise<string>;
+  /** Fetches an embed session from the partner backend (partners without keys). */
+  getSession?: () => string | Promise<string>;
+  /** Per-call time limit in milliseconds (default 10000). */
+  timeoutMs?: number;
+  /** Default locale of mounted forms, e.g. "de". */
+  locale?: string;
+  /** Scopes asked for when signing in with an assertion or session (default: all granted). */
+  scope?: string;
+}
+
+export type SignInCredential =
+  | { assertion: string; scope?: string }
+  | { session: string; scope?: string }
+  | { accessToken: string };
+
+export interface Session {
+  /** Unix seconds. */
+  readonly expiresAt: number;
+  /** Space-separated scopes. */
+  readonly scope: string;
+}
+
+export interface Token extends Session {
+  readonly accessToken: string;
+  readonly tokenType: "Bearer";
+}
+
+export interface StorageStatus {
+  readonly rung: StorageRung;
+  /** True when requestStorageAccess() could reach a better rung. */
+  readonly canRequest: boolean;
+}
+
+export interface Diagnosis {
+  /** The hub answered this page: its origin is registered for the client id. */
+  readonly originAllowed: boolean;
+  readonly frameLoaded: boolean;
+  readonly hubVersion: string;
+  readonly storage: StorageStatus;
+  /** `document.requestStorageAccess` exists in this browser. */
+  readonly storageAccessSupported: boolean;
+  /** Whether this page's tokens may be read with getToken(). */
+  readonly tokensExposed: boolean;
+  /** XYZ's clock minus this browser's, in seconds (null when unknown). */
+  readonly clockSkewSeconds: number | null;
+}
+
+export interface SessionEvent {
+  readonly signedIn: boolean;
+}
+
+export interface Appearance {
+  variables?: Partial<Record<AppearanceVariable, string>>;
+}
+
+export interface FormOptions {
+  appearance?: Appearance;
+  locale?: string;
+  /** Texts by catalogue key, overriding the locale's. */
+  messages?: Partial<Record<MessageKey, string>>;
+  /** The iframe's accessible name (default: the catalogue's). */
+  title?: string;
+}
+
+export interface FormEvents {
+  ready: Record<string, never>;
+  change: { readonly dirty: boolean };
+  saved: Record<string, never>;
+  conflict: Record<string, never>;
+  error: { readonly code: string; readonly message: string };
+  session: SessionEvent;
+  state: { readonly state: FormState; readonly code?: string };
+}
+
+export interface FormHandle {
+  on<K extends keyof FormEvents>(event: K, callback: (event: FormEvents[K]) => void): () => void;
+  /** Changes appearance, locale or texts; rejects with `invalid_appearance` for a refused value. */
+  update(options: Omit<FormOptions, "title">): Promise<void>;
+  destroy(): void;
+}
+
+export interface Connection {
+  signIn(credential: SignInCredential): Promise<Session>;
+  signOut(): Promise<void>;
+  /** Only for partners registered to receive tokens; otherwise `token_not_exposed`. */
+  getToken(options?: { scope?: string }): Promise<Token>;
+  /** A request to XYZ's API, carried out by XYZ's hub with the user's token. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  storage(): Promise<StorageStatus>;
+  requestStorageAccess(): Promise<StorageStatus>;
+  diagnose(): Promise<Diagnosis>;
+  on(event: "session", callback: (event: SessionEvent) => void): () => void;
+  mountForm(element: Element, options?: FormOptions): FormHandle;
+  destroy(): void;
+}
