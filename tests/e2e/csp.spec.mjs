@@ -20,6 +20,7 @@ test("under a strict CSP, ABC signs in, saves and calls the API, and the console
   await partnerSignIn(page, ABC, "bob");
   const form = xyzForm(page);
   await expectFormState(form, "ready");
+  await form.getByLabel("Company").fill("Bob's Bikes");
   await form.getByLabel("Employees").fill("21");
   await form.getByRole("button", { name: "Save" }).click();
   await expectFormState(form, "saved");

@@ -74,7 +74,6 @@ texts! {
     SignIn => "sign_in", "Sign in", "Anmelden";
     Retry => "retry", "Try again", "Erneut versuchen";
     Loading => "loading", "Loading…", "Wird geladen …";
-    SigningIn => "signing_in", "Signing in…", "Anmeldung läuft …";
     SignedOut => "signed_out", "Sign in to see this form.", "Melden Sie sich an, um dieses Formular zu sehen.";
     Saving => "saving", "Saving…", "Wird gespeichert …";
     Saved => "saved", "Saved.", "Gespeichert.";

@@ -216,7 +216,10 @@ fn partner_keys_form_and_user_commands() {
     let list = ok(&crosspass(d, &db, &["partner", "list"]));
     assert_eq!(list.lines().count(), 2, "{list}");
     assert!(list.starts_with("abc\tabc\thttp://abc.localhost:8081\t"));
-    assert!(list.contains("\nghk\tghk\turn:crosspass:client:ghk\t"), "{list}");
+    assert!(
+        list.contains("\nghk\tghk\turn:crosspass:client:ghk\t"),
+        "{list}"
+    );
 
     let rotated: Value = serde_json::from_str(&ok(&crosspass(
         d,

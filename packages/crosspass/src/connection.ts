@@ -1,8 +1,8 @@
 // `Crosspass.connect()` and the connection: the hub frame, sign-in through the
 // partner's callback when there is no session, and the API through the hub.
-import { CrosspassError } from "./errors";
-import { mountForm } from "./form";
-import { Messenger } from "./messenger";
+import { CrosspassError } from "./errors.js";
+import { mountForm } from "./form.js";
+import { Messenger } from "./messenger.js";
 import type {
   ConnectOptions,
   Connection,
@@ -14,7 +14,7 @@ import type {
   SignInCredential,
   StorageStatus,
   Token,
-} from "./types";
+} from "./types.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Storage access may wait on the user (a click, a popup). */
@@ -58,9 +58,9 @@ export class Hub implements Connection {
     this.#timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const frame = document.createElement("iframe");
     frame.title = "XYZ";
-    frame.setAttribute("aria-hidden", "true");
-    frame.tabIndex = -1;
-    frame.style.cssText = "position:absolute;width:0;height:0;border:0;visibility:hidden";
+    // Before `src`: the permission policy is fixed when the navigation starts.
+    frame.allow = "storage-access";
+    this.#show(frame, false);
     this.hub = new Messenger(frame, origin, (event, data) => {
       if (event === "session.changed") this.#events.emit("session", { signedIn: data.signed_in === true });
     });
@@ -154,8 +154,25 @@ export class Hub implements Connection {
     return storage(await this.call("storage.status"));
   }
 
+  /** Shows the hub frame's consent button (a click inside XYZ's frame) until it is answered. */
   async requestStorageAccess(): Promise<StorageStatus> {
-    return storage(await this.call("storage.request", {}, CONSENT_TIMEOUT_MS));
+    const status = await this.storage();
+    if (!status.canRequest) return status;
+    this.#show(this.hub.frame, true);
+    try {
+      return storage(await this.call("storage.request", {}, CONSENT_TIMEOUT_MS));
+    } finally {
+      this.#show(this.hub.frame, false);
+    }
+  }
+
+  #show(frame: HTMLIFrameElement, visible: boolean) {
+    frame.style.cssText = visible
+      ? "position:fixed;right:16px;bottom:16px;width:320px;height:72px;border:0;z-index:2147483647;color-scheme:normal"
+      : "position:fixed;right:0;bottom:0;width:1px;height:1px;border:0;opacity:0;pointer-events:none;z-index:-1";
+    if (visible) frame.removeAttribute("aria-hidden");
+    else frame.setAttribute("aria-hidden", "true");
+    frame.tabIndex = visible ? 0 : -1;
   }
 
   async diagnose(): Promise<Diagnosis> {

@@ -1,6 +1,6 @@
 // `<crosspass-form>`: a custom element that mounts XYZ's form with the page's
 // connection. Defined on demand, so importing the package never touches the DOM.
-import type { Appearance, Connection, FormHandle } from "./types";
+import type { Appearance, Connection, FormHandle } from "./types.js";
 
 export function defineFormElement(connection: Promise<Connection>, name = "crosspass-form"): void {
   if (typeof customElements === "undefined" || customElements.get(name)) return;

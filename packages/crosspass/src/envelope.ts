@@ -1,6 +1,6 @@
 // The hub RPC's envelopes: JSON text, checked strictly on the way in (size cap before
 // parsing, exact version, known shapes only). Anything else is dropped unread.
-import { ERROR_CODES, type ErrorCode } from "./generated";
+import { ERROR_CODES, type ErrorCode } from "./generated.js";
 
 export const PROTOCOL = 2;
 /** Largest message read from XYZ's frames (a relayed API response fits). */

@@ -1,6 +1,6 @@
 // The one error type of the SDK: a stable `code` (shared with the Rust protocol crate),
 // a `hint` for setup mistakes, and `cause` keeping the partner's own error.
-import type { ErrorCode } from "./generated";
+import type { ErrorCode } from "./generated.js";
 
 export class CrosspassError extends Error {
   readonly code: ErrorCode;

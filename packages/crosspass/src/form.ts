@@ -1,13 +1,13 @@
 // XYZ's form in its own frame on XYZ's origin: mounted, sized to its content, themed
 // through checked appearance variables, and signed in through the hub when it asks.
-import type { Hub } from "./connection";
-import { Emitter } from "./connection";
-import { CrosspassError } from "./errors";
-import { Messenger } from "./messenger";
-import type { FormEvents, FormHandle, FormOptions } from "./types";
+import type { Hub } from "./connection.js";
+import { Emitter } from "./connection.js";
+import { CrosspassError } from "./errors.js";
+import { Messenger } from "./messenger.js";
+import type { FormEvents, FormHandle, FormOptions } from "./types.js";
 
-/** Sign-ins the form may ask for in a row without reaching `ready` (no loops). */
-const MAX_AUTO_SIGN_INS = 2;
+/** The least time between two sign-ins the form asks for (a failing one cannot loop). */
+const SIGN_IN_INTERVAL_MS = 2000;
 
 const params = (o: Omit<FormOptions, "title">) => ({
   appearance: o.appearance?.variables ?? {},
@@ -22,7 +22,7 @@ export function mountForm(hub: Hub, element: Element, options: FormOptions, onDe
   frame.title = options.title ?? (options.locale?.startsWith("de") ? "XYZ-Formular" : "XYZ form");
   frame.style.cssText = "display:block;width:100%;height:0;border:0;color-scheme:normal";
   let current: Omit<FormOptions, "title"> = options;
-  let autoSignIns = 0;
+  let lastSignIn = 0;
   let destroyed = false;
 
   const fail = (e: unknown) => {
@@ -38,12 +38,13 @@ export function mountForm(hub: Hub, element: Element, options: FormOptions, onDe
         host.dataset.state = state;
         events.emit("state", data as FormEvents["state"]);
         if (state === "ready") {
-          autoSignIns = 0;
+          lastSignIn = 0;
           events.emit("ready", {});
         }
         // The form has no session: sign in through the hub (only the page can ask the
         // partner's backend), then tell the form to load again.
-        if (state === "signed_out" && data.code === "login_required" && autoSignIns++ < MAX_AUTO_SIGN_INS) {
+        if (state === "signed_out" && data.code === "login_required" && Date.now() - lastSignIn > SIGN_IN_INTERVAL_MS) {
+          lastSignIn = Date.now();
           hub
             .ensureSession()
             .then(() => messenger.call("form.update", params(current), 10_000))

@@ -63,7 +63,6 @@ export const MESSAGE_KEYS = [
   "sign_in",
   "retry",
   "loading",
-  "signing_in",
   "signed_out",
   "saving",
   "saved",

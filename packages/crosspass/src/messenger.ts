@@ -1,9 +1,9 @@
 // One of XYZ's frames and the private port to it: the frame is created, the handshake
 // runs once it has loaded (posting earlier would reach about:blank and make the browser
 // warn), then every call and event goes over the port.
-import { CrosspassError } from "./errors";
-import { decode, request } from "./envelope";
-import type { ErrorCode } from "./generated";
+import { CrosspassError } from "./errors.js";
+import { decode, request } from "./envelope.js";
+import type { ErrorCode } from "./generated.js";
 
 /** How long the handshake waits for an answer after the frame loaded. */
 const HANDSHAKE_MS = 4000;

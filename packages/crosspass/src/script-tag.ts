@@ -2,9 +2,9 @@
 // data-client-id="abc" data-assertion-url="/xyz-assertion" defer></script>.
 // The hub is the script's own origin: nothing on the page can point it elsewhere.
 // `await window.crosspass` gives the connection; <crosspass-form> mounts the form.
-import { connect } from "./connection";
-import { defineFormElement } from "./element";
-import { CrosspassError } from "./errors";
+import { connect } from "./connection.js";
+import { defineFormElement } from "./element.js";
+import { CrosspassError } from "./errors.js";
 
 (() => {
   const script = document.currentScript as HTMLScriptElement | null;

@@ -1,5 +1,5 @@
 // The public shapes of the SDK.
-import type { AppearanceVariable, FormState, MessageKey, StorageRung } from "./generated";
+import type { AppearanceVariable, FormState, MessageKey, StorageRung } from "./generated.js";
 
 export interface ConnectOptions {
   /** XYZ's hub page, e.g. "https://sso.xyz/hub". */

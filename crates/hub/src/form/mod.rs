@@ -223,7 +223,7 @@ impl Form {
         self.listen(&v.sign_in, "click", |f, _| {
             f.set_state(
                 FormState::SignedOut,
-                Some(TextKey::SigningIn),
+                Some(TextKey::SignedOut),
                 Some(ErrorCode::LoginRequired),
             );
         });
