@@ -47,7 +47,7 @@ const results = { machine: await machine(), sections: [...selected] };
 await mkdir(join(OUTPUT, "logs"), { recursive: true });
 
 if (selected.has("size")) {
-  step("size: building dist/ and the SDK without the widget");
+  step("size: building dist/ (frames, SDK, precompressed variants)");
   results.size = await sizes();
 }
 

@@ -1,6 +1,6 @@
-// Bundle sizes: what a browser downloads for the hub and the SDK (the `crosspass` entry,
-// `crosspass/form`, and the widget as their difference), beside the minified browser
-// bundles that penpal, oidc-client-ts and auth0-spa-js publish on npm.
+// Bundle sizes: what a browser downloads for XYZ's hub frame, its form frame and the
+// partner-page SDK, beside the minified browser bundles that penpal, oidc-client-ts and
+// auth0-spa-js publish on npm.
 import { execFileSync } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
@@ -28,25 +28,35 @@ async function version(pkg) {
   return JSON.parse(await readFile(join(ROOT, "node_modules", pkg, "package.json"), "utf8")).version;
 }
 
+/** Bytes of the precompressed variants the server sends for `files` (`.br` and `.gz`). */
+async function transferred(files) {
+  let br = 0;
+  let gz = 0;
+  for (const f of files) {
+    br += (await stat(`${f}.br`).catch(() => stat(f))).size;
+    gz += (await stat(`${f}.gz`).catch(() => stat(f))).size;
+  }
+  return { br, gz };
+}
+
 /**
- * Builds dist/ and measures what a page loads: the hub (wasm, glue, bootstrap), the
- * SDK's `crosspass` entry (built without the widget) and its `crosspass/form` entry.
+ * Builds dist/ and measures what a browser downloads: the hub frame and the form frame
+ * (html, wasm, glue, bootstrap, css) and the partner-page SDK, as gzip -9 of the files
+ * and as the br and gzip variants the server sends for `Accept-Encoding: br, gzip`.
  */
 export async function sizes() {
   await run("bash", ["scripts/build-wasm.sh"], { cwd: ROOT });
-  const sdk = (...files) => files.map((f) => join(ROOT, "dist", "sdk", f));
-  const hub = await measure([
-    join(ROOT, "dist", "hub", "crosspass_hub_bg.wasm"),
-    join(ROOT, "dist", "hub", "crosspass_hub.js"),
-    join(ROOT, "dist", "hub", "hub.js"),
-  ]);
-  const sdkCore = await measure(sdk("crosspass_core_bg.wasm", "crosspass_core.js", "index.js", "entry.js", "frame.js"));
-  const sdkFull = await measure(sdk("crosspass_sdk_bg.wasm", "crosspass_sdk.js", "form.js", "entry.js", "frame.js"));
-  const widget = { raw: sdkFull.raw - sdkCore.raw, gzip: sdkFull.gzip - sdkCore.gzip };
+  const manifest = JSON.parse(await readFile(join(ROOT, "dist", "manifest.json"), "utf8"));
+  const hub = (name) => join(ROOT, "dist", "hub", manifest.hub[name]);
+  const page = (name) => join(ROOT, "www", "hub", name);
+  const bundle = async (files) => ({ ...(await measure(files)), ...(await transferred(files)) });
+  const hubFrame = await bundle([page("index.html"), hub("crosspass_hub_bg.wasm"), hub("crosspass_hub.js"), hub("hub.js"), hub("hub.css")]);
+  const formFrame = await bundle([page("form.html"), hub("crosspass_form_bg.wasm"), hub("crosspass_form.js"), hub("hub.js"), hub("form.css")]);
+  const sdk = await bundle([join(ROOT, "dist", "sdk", "v1", "crosspass.js")]);
   const anchors = [];
   for (const [name, file] of ANCHORS) {
     const pkg = file.startsWith("@") ? file.split("/").slice(0, 2).join("/") : file.split("/")[0];
     anchors.push({ name, version: await version(pkg), ...(await measure([join(ROOT, "node_modules", file)])) });
   }
-  return { hub, sdkCore, sdkFull, widget, anchors };
+  return { hubFrame, formFrame, sdk, anchors };
 }

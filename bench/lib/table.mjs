@@ -19,12 +19,12 @@ const STAGE_NAMES = {
   rendered: "form rendered with data",
 };
 
-function sizeRows({ hub, sdkCore, widget, sdkFull, anchors }) {
+function sizeRows({ hubFrame, formFrame, sdk, anchors }) {
+  const sent = (b) => `${size(b)}; sent ${kb(b.br)} br, ${kb(b.gz)} gzip`;
   return [
-    ["size", "hub (wasm + glue)", size(hub), "target ≤ 40 KB gz", verdict(hub.gzip <= 40_000)],
-    ["size", "SDK core (wasm + JS)", size(sdkCore), "target ≤ 25 KB gz", verdict(sdkCore.gzip <= 25_000)],
-    ["size", "SDK widget (difference)", size(widget), "target ≤ 25 KB gz", verdict(widget.gzip <= 25_000)],
-    ["size", "SDK core + widget", size(sdkFull), "", ""],
+    ["size", "partner-page SDK (script tag)", sent(sdk), "target ≤ 5 KB gz", verdict(sdk.gzip <= 5_000 && sdk.br <= 5_000)],
+    ["size", "form frame (html, wasm, glue, css)", sent(formFrame), "target ≤ 60 KB gz", verdict(formFrame.gzip <= 60_000)],
+    ["size", "hub frame (html, wasm, glue, css)", sent(hubFrame), "", ""],
     ...anchors.map((a) => ["size", `${a.name} ${a.version}`, size(a), a.files[0].replace(/^node_modules\//, ""), "anchor"]),
   ];
 }

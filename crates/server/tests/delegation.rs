@@ -424,7 +424,7 @@ async fn every_exchange_refusal_has_its_exact_error() {
                 "subject_token_type",
                 "urn:ietf:params:oauth:token-type:id_token",
             )],
-            request("subject_token_type must be urn:ietf:params:oauth:token-type:access_token"),
+            request("subject_token_type must be urn:ietf:params:oauth:token-type:access_token or urn:crosspass:params:oauth:token-type:embed-session"),
         ),
         (
             "no subject_token_type",

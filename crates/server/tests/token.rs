@@ -487,7 +487,7 @@ async fn metadata_and_key_rotation() {
     );
     assert_eq!(
         meta["token_endpoint_auth_methods_supported"],
-        json!(["private_key_jwt", "none"])
+        json!(["private_key_jwt", "client_secret_basic", "none"])
     );
 
     let old = t.alice_token(None).await;
