@@ -1,5 +1,6 @@
-// Browser benchmarks: the SDK's `getToken()` round trip beside penpal's, and the cold
-// start of the form, in Debian's Chromium launched exactly as the e2e suite launches it
+// Browser benchmarks: the SDK's round trips (a cached `getToken()`, and `fetch()` carried
+// out by the hub) beside penpal's call, and the cold start of the form (on loopback and
+// under Chromium's network throttling), in Debian's Chromium launched exactly as the e2e suite launches it
 // (storage partitioning on), across real distinct sites:
 //   http://abc.localhost:A   the partner page (bench/pages) and its assertion endpoint
 //   http://sso.localhost:X   the real XYZ server: hub, SDK, token endpoint, API
@@ -25,7 +26,7 @@ async function startSites(dataDir) {
   const key = newPartnerKey();
   const jwks = join(dataDir, "abc.jwks.json");
   await writeFile(jwks, JSON.stringify(key.jwks));
-  await cli(xyz, "partner", "add", "--client-id", "abc", "--tenant", "abc", "--issuer", abc, "--jwks", jwks, "--origin", abc);
+  await cli(xyz, "partner", "add", "--client-id", "abc", "--tenant", "abc", "--issuer", abc, "--jwks", jwks, "--origin", abc, "--expose-tokens");
   await cli(xyz, "form", "set", "--tenant", "abc", join(ROOT, "demo", "forms", "abc.json"));
   await cli(xyz, "user", "provision", "--tenant", "abc", "alice");
   const server = await serve(xyz, join(OUTPUT, "logs", "browser-xyz.log"));
@@ -82,6 +83,7 @@ async function rpc(browser, { xyz, abc, penpal }) {
     await pp.goto(`${abc}/penpal-parent.html?child=${encodeURIComponent(penpal)}&token-length=${tokenLength}`);
     const runs = [
       ["sdk", sdk, "tokenRoundTrips"],
+      ["fetch", sdk, "fetchRoundTrips"],
       ["hub", sdk, "hubRoundTrips"],
       ["penpal", pp, "tokenRoundTrips"],
     ];
@@ -131,10 +133,16 @@ async function profile(page, frameUrl, name, calls) {
   }
 }
 
-export const STAGES = ["script", "defined", "wasm", "connected", "assertion", "token", "rendered"];
+export const STAGES = ["script", "connected", "assertion", "rendered"];
 
-/** `loads` cold starts, each in a fresh browser context (empty cache, empty hub storage). */
-async function cold(browser, { xyz, abc }) {
+/** "Fast 4G"-like: 9 Mbit/s down and up, 40 ms round trip (CDP network emulation). */
+const FAST_4G = { offline: false, latency: 40, downloadThroughput: (9e6 / 8) | 0, uploadThroughput: (9e6 / 8) | 0 };
+
+/**
+ * `loads` cold starts, each in a fresh browser context (empty cache, empty hub storage),
+ * with `network` conditions on the page and on XYZ's frames when given.
+ */
+async function cold(browser, { xyz, abc }, network) {
   const loads = knob("BENCH_COLD_LOADS", 30);
   const warmup = 2;
   const samples = [];
@@ -142,9 +150,11 @@ async function cold(browser, { xyz, abc }) {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
+      if (network) await throttle(page, network);
       await page.goto(`${abc}/crosspass.html?xyz=${encodeURIComponent(xyz.issuer)}`);
       const sample = await page.evaluate(() => window.coldStart);
-      if (sample.company !== RECORD.company) throw new Error(`the form shows ${JSON.stringify(sample.company)}, not the record`);
+      const company = await page.frameLocator("crosspass-form iframe").locator('[name="company"]').inputValue();
+      if (company !== RECORD.company) throw new Error(`the form shows ${JSON.stringify(company)}, not the record`);
       if (i >= warmup) samples.push(sample);
     } finally {
       await context.close();
@@ -156,6 +166,25 @@ async function cold(browser, { xyz, abc }) {
     stages[s] = { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length };
   }
   return { loads: samples.length, warmup, stages };
+}
+
+/**
+ * Applies `conditions` to `page` and to every frame it attaches before the frame runs
+ * (XYZ's frames are out of process, each its own target).
+ */
+async function throttle(page, conditions) {
+  const session = await page.context().newCDPSession(page);
+  await session.send("Network.enable");
+  await session.send("Network.emulateNetworkConditions", conditions);
+  let id = 0;
+  const to = (sessionId, method, params = {}) =>
+    session.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id: ++id, method, params }) }).catch(() => {});
+  session.on("Target.attachedToTarget", async ({ sessionId }) => {
+    await to(sessionId, "Network.enable");
+    await to(sessionId, "Network.emulateNetworkConditions", conditions);
+    await to(sessionId, "Runtime.runIfWaitingForDebugger");
+  });
+  await session.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
 }
 
 /** Runs the selected browser benchmarks (`{ rpc, cold }`) against one stack. */
@@ -174,6 +203,8 @@ export async function browserBenches(which) {
     if (which.cold) {
       log("cold: fresh-context page loads");
       results.cold = await cold(browser, sites);
+      log("cold: fresh-context page loads, throttled like Fast 4G");
+      results.coldThrottled = await cold(browser, sites, FAST_4G);
     }
     return results;
   } finally {
