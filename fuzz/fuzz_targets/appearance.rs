@@ -26,7 +26,8 @@ fuzz_target!(|data: &[u8]| {
             "{}: {value}",
             variable.name()
         );
-        assert!(!value.to_ascii_lowercase().contains("url"), "{value}");
+        // No function but the colour ones: `url(`, `expression(`, `var(`, `calc(` never pass
+        // (a family name may still contain the letters "url", as in "Curlz MT").
         assert!(!value.contains('(') || value.starts_with("rgb"), "{value}");
     }
     let again: Vec<(String, String)> = appearance
