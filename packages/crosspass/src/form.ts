@@ -69,6 +69,9 @@ export function mountForm(hub: Hub, element: Element, options: FormOptions, onDe
   });
 
   host.dataset.state = "loading";
+  // Sign in while the form's frame loads, not after it asks: by the time it wants a
+  // token the hub has one. A failure here is reported when the form asks again.
+  if (hub.options.getAssertion || hub.options.getSession) hub.ensureSession().catch(() => {});
   const url = new URL("/embed/form", messenger.origin);
   url.searchParams.set("client_id", hub.options.clientId);
   const mounted = messenger

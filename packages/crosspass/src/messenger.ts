@@ -8,7 +8,7 @@ import type { ErrorCode } from "./generated.js";
 /** How long the handshake waits for an answer after the frame loaded. */
 const HANDSHAKE_MS = 4000;
 /** The frame's module may still be starting when `load` fires: hello again this often. */
-const RETRY_MS = 150;
+const RETRY_MS = 25;
 
 export type Listener = (event: string, data: Record<string, unknown>) => void;
 
