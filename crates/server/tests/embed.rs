@@ -46,6 +46,13 @@ async fn create(t: &TestServer, authorization: &str, body: Value) -> Reply {
     .await
 }
 
+/// A new session for alice made with `secret`.
+async fn alice_session(t: &TestServer, secret: &str) -> String {
+    let made = create(t, &basic("abc", secret), json!({"user": "alice"})).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    made.body["session"].as_str().unwrap().to_owned()
+}
+
 async fn redeem(t: &TestServer, client: &str, session: &str) -> (u16, Value) {
     let (status, headers, body) = t
         .token(&[
@@ -170,10 +177,7 @@ async fn wrong_secrets_clients_and_users_are_refused() {
     }
 
     // Redeemed for another client: refused, and spent all the same.
-    let session = create(&t, &auth, json!({"user": "alice"})).await.body["session"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = alice_session(&t, &secret).await;
     assert_eq!(redeem(&t, "def", &session).await.0, 400);
     assert_eq!(redeem(&t, "abc", &session).await.0, 400);
     assert_eq!(redeem(&t, "abc", "xpes_made-up").await.0, 400);
@@ -184,12 +188,7 @@ async fn wrong_secrets_clients_and_users_are_refused() {
 async fn an_expired_session_is_refused() {
     let t = TestServer::start().await;
     let secret = secret_for(&t, "abc", 0).await;
-    let session = create(&t, &basic("abc", &secret), json!({"user": "alice"}))
-        .await
-        .body["session"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = alice_session(&t, &secret).await;
     sqlx::query("UPDATE embed_sessions SET expires_at = $1")
         .bind(now() - 1)
         .execute(t.server().state().db.pool())
@@ -264,12 +263,7 @@ async fn a_read_only_session_cannot_write_and_keys_still_work() {
 async fn concurrent_redemptions_succeed_once() {
     let t = TestServer::start().await;
     let secret = secret_for(&t, "abc", 0).await;
-    let session = create(&t, &basic("abc", &secret), json!({"user": "alice"}))
-        .await
-        .body["session"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let session = alice_session(&t, &secret).await;
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..16 {
         let (http, url, session) = (t.http.clone(), t.url("/oauth/token"), session.clone());
