@@ -432,7 +432,18 @@ impl Form {
 
     async fn load(self: &Rc<Self>) {
         self.set_state(FormState::Loading, Some(TextKey::Loading), None);
-        let schema = match self.request(HttpMethod::Get, SCHEMA_PATH, None).await {
+        // Schema and record at once: the cold start waits for the slower, not the sum.
+        let [schema, record] = [SCHEMA_PATH, RECORD_PATH].map(|path| {
+            let slot = crosspass_web::Oneshot::new();
+            let (form, filled) = (self.clone(), slot.clone());
+            spawn(async move { filled.fill(form.request(HttpMethod::Get, path, None).await) });
+            slot
+        });
+        let (schema, record) = (
+            schema.await.unwrap_or(Err(HubError::Network)),
+            record.await.unwrap_or(Err(HubError::Network)),
+        );
+        let schema = match schema {
             Ok((200..=299, body, _)) => body,
             Ok((404, ..)) => {
                 let tenant = self.config.tenant.as_str();
@@ -444,7 +455,7 @@ impl Form {
                         tenant,
                         " has no form schema: an XYZ admin sets one with `crosspass form set --tenant ",
                         tenant,
-                        " --file schema.json`",
+                        " schema.json`",
                     ]
                     .concat(),
                 );
@@ -452,7 +463,7 @@ impl Form {
             Ok((status, ..)) => return self.load_failed(status),
             Err(e) => return self.fail(&e),
         };
-        let (record, etag) = match self.request(HttpMethod::Get, RECORD_PATH, None).await {
+        let (record, etag) = match record {
             Ok((200..=299, body, etag)) => match schema::record_of(&body) {
                 Some(record) => (record, etag),
                 None => return self.load_failed(200),
