@@ -73,6 +73,7 @@ fn signed_access_token(key: &SigningKey) -> AccessToken {
         iat: now,
         exp: now + 600,
         act: None,
+        sid: None,
     })
     .expect("sign")
 }

@@ -5,8 +5,8 @@
 // through `fetch`: no XYZ access token ever shows up. DEF, registered with
 // --expose-tokens, does get one from getToken().
 import { test, expect } from "@playwright/test";
-import { ABC, DEF } from "./env.mjs";
-import { expectFormState, partnerSignIn, sdk, xyzForm } from "./pages.mjs";
+import { ABC, DEF, XYZ } from "./env.mjs";
+import { api, expectFormState, partnerSignIn, sdk, xyzForm } from "./pages.mjs";
 
 /** Records every `message` the partner page's windows and ports receive. */
 function recordMessages(abcOrigin) {
@@ -96,4 +96,15 @@ test("DEF, registered with --expose-tokens, gets its user's access token", async
   const token = await sdk(page, "getToken");
   expect(token).toMatchObject({ tokenType: "Bearer", expiresAt: expect.any(Number) });
   expect(accessTokensIn(token.accessToken)).toEqual([token.accessToken]);
+
+  // Signing out revokes the token on the server (RFC 7009): a copy the page kept is
+  // refused at once, not merely forgotten by the browser.
+  const read = () => api("/api/v1/me/record", { token: token.accessToken });
+  expect((await read()).status).toBe(200);
+  const revoked = page.waitForResponse(`${XYZ}/oauth/revoke`);
+  expect(await sdk(page, "signOut")).toBeUndefined();
+  expect((await revoked).status()).toBe(200);
+  const refused = await read();
+  expect(refused.status).toBe(401);
+  expect(refused.json).toMatchObject({ error: "invalid_token" });
 });

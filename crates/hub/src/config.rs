@@ -25,6 +25,9 @@ pub struct HubConfig {
     pub api_audience: String,
     /// Token endpoint, on the hub's own origin (the page's CSP allows only `'self'`).
     pub token_endpoint: String,
+    /// Revocation endpoint (RFC 7009), on the hub's own origin: sign-out ends the
+    /// session there, for every replica.
+    pub revocation_endpoint: String,
     /// Scopes the client may have (the server enforces them; the hub never asks for
     /// more than the page or the assertion names).
     pub scopes: ScopeSet,
@@ -54,6 +57,7 @@ impl HubConfig {
             issuer: m.str("issuer")?.to_owned(),
             api_audience: m.str("api_audience")?.to_owned(),
             token_endpoint: m.str("token_endpoint")?.to_owned(),
+            revocation_endpoint: m.str("revocation_endpoint")?.to_owned(),
             scopes: m.parsed("scopes", ScopeSet::parse)?,
             expose_tokens: matches!(m.take("expose_tokens"), Some(Value::Bool(true))),
         })
@@ -69,7 +73,7 @@ mod tests {
         let c = HubConfig::from_json(
             r#"{"client_id":"abc","tenant":"abc","origins":["http://abc.localhost:8081"],
             "issuer":"http://sso.localhost:8080","api_audience":"http://sso.localhost:8080/api",
-            "token_endpoint":"/oauth/token","scopes":"form.read form.write","extra":1}"#,
+            "token_endpoint":"/oauth/token","revocation_endpoint":"/oauth/revoke","scopes":"form.read form.write","extra":1}"#,
         )
         .unwrap();
         assert_eq!(c.client_id.as_str(), "abc");
@@ -83,7 +87,7 @@ mod tests {
     fn rejects_bad_origins() {
         assert!(HubConfig::from_json(
             r#"{"client_id":"abc","tenant":"abc","origins":["null"],"issuer":"i",
-            "api_audience":"a","token_endpoint":"/t","scopes":""}"#
+            "api_audience":"a","token_endpoint":"/t","revocation_endpoint":"/r","scopes":""}"#
         )
         .is_err());
     }

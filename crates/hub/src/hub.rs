@@ -251,7 +251,7 @@ impl Hub {
                 .await
                 .map(|g| Response::ok(id.clone(), &info(&g))),
             Call::SessionEnd => {
-                self.session_end();
+                self.session_end().await;
                 Ok(Response::ok(id.clone(), &Ended {}))
             }
             Call::Fetch(p) => self.fetch(p).await.map(|r| Response::ok(id.clone(), &r)),
@@ -338,9 +338,20 @@ impl Hub {
         self.changed(signed_in);
     }
 
-    fn session_end(&self) {
-        self.store.borrow_mut().save(&Default::default());
+    /// Signs out here at once, then revokes the tokens so their sessions end on the
+    /// server too. A revocation that fails (offline) leaves a token that dies at its
+    /// expiry, a few minutes on; the browser no longer has it either way.
+    async fn session_end(&self) {
+        let ended = {
+            let mut store = self.store.borrow_mut();
+            let session = store.load();
+            store.save(&Default::default());
+            session.tokens
+        };
         self.changed(false);
+        for t in &ended {
+            let _ = token::revoke(&self.config, t).await;
+        }
     }
 
     /// Tells this hub's pages, and the hubs in other tabs, that the session changed.

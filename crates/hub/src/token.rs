@@ -214,8 +214,35 @@ pub async fn redeem_session(
     post_grant(config, session_body(config, session, scope)).await
 }
 
+/// Revokes `token` (RFC 7009): the session it belongs to ends on every replica.
+pub async fn revoke(config: &HubConfig, token: &StoredToken) -> Result<(), HubError> {
+    let body = form_encode(&[
+        ("token", token.access_token.expose_secret()),
+        ("token_type_hint", "access_token"),
+        ("client_id", token.client_id.as_str()),
+    ]);
+    let response = post_form(&config.revocation_endpoint, body).await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(HubError::Network)
+    }
+}
+
 /// POSTs a token request body to the token endpoint and reads the answer.
 async fn post_grant(config: &HubConfig, body: String) -> Result<AccessToken, HubError> {
+    let response = post_form(&config.token_endpoint, body).await?;
+    let text_promise = response.text().map_err(|_| HubError::Network)?;
+    let body = crosspass_web::wait(&text_promise)
+        .await
+        .map_err(|_| HubError::Network)?
+        .as_string()
+        .unwrap_or_default();
+    parse_token_response(response.status(), &body)
+}
+
+/// POSTs a form body to an endpoint of the hub's own origin, without cookies.
+async fn post_form(url: &str, body: String) -> Result<web_sys::Response, HubError> {
     let window = web_sys::window().ok_or(HubError::Network)?;
     // Plain objects, as `fetch` takes them: the typed `RequestInit` and `Headers`
     // setters would add a binding each to the hub's glue.
@@ -231,19 +258,12 @@ async fn post_grant(config: &HubConfig, body: String) -> Result<AccessToken, Hub
         ("cache", &"no-store".into()),
         ("redirect", &"error".into()),
     ]);
-    let fetched = window.fetch_with_str_and_init(&config.token_endpoint, init.unchecked_ref());
+    let fetched = window.fetch_with_str_and_init(url, init.unchecked_ref());
     // `fetch` fulfils with a Response or rejects.
-    let response: web_sys::Response = crosspass_web::wait(&fetched)
+    Ok(crosspass_web::wait(&fetched)
         .await
         .map_err(|_| HubError::Network)?
-        .unchecked_into();
-    let text_promise = response.text().map_err(|_| HubError::Network)?;
-    let body = crosspass_web::wait(&text_promise)
-        .await
-        .map_err(|_| HubError::Network)?
-        .as_string()
-        .unwrap_or_default();
-    parse_token_response(response.status(), &body)
+        .unchecked_into())
 }
 
 #[cfg(test)]
@@ -263,7 +283,7 @@ mod tests {
     fn grant_bodies() {
         let config = HubConfig::from_json(
             r#"{"client_id":"abc","tenant":"abc","origins":[],"issuer":"i","api_audience":"a",
-            "token_endpoint":"/oauth/token","scopes":"form.read form.write"}"#,
+            "token_endpoint":"/oauth/token","revocation_endpoint":"/oauth/revoke","scopes":"form.read form.write"}"#,
         )
         .unwrap();
         let assertion = Assertion::new("h.p.s");

@@ -228,6 +228,11 @@ pub struct AccessTokenClaims {
     /// Who acts for the user (RFC 8693 §4.1); only on tokens made by a token exchange.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<Actor>,
+    /// The sign-in session the token belongs to; tokens made from it by a token
+    /// exchange keep it, so revoking one token (RFC 7009) ends them all. Absent, the
+    /// token is a session of its own, named by its `jti`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 impl Json for Audience {
@@ -388,6 +393,11 @@ macro_rules! check_binding {
 check_binding!(AccessTokenClaims, AccessTokenBinding);
 
 impl AccessTokenClaims {
+    /// The id of the sign-in session this token belongs to.
+    pub fn session_id(&self) -> &str {
+        self.sid.as_deref().unwrap_or(&self.jti)
+    }
+
     /// The claims that bind this token.
     pub fn binding(&self) -> AccessTokenBinding {
         AccessTokenBinding {
@@ -435,6 +445,7 @@ mod tests {
             iat: NOW,
             exp: NOW + 300,
             act: None,
+            sid: None,
         };
         let by_serde = serde_json::to_string(&claims).unwrap();
         assert_eq!(
@@ -679,6 +690,7 @@ mod tests {
             iat: NOW,
             exp: NOW + 600,
             act: None,
+            sid: None,
         }
     }
 

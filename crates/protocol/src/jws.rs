@@ -1323,6 +1323,7 @@ mod tests {
             iat: NOW,
             exp: NOW + 600,
             act: None,
+            sid: None,
         }
     }
 

@@ -19,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations};
-use crosspass_protocol::jws::JwtError;
 use crosspass_protocol::{AccessToken, TenantId};
 use sqlx::Row;
 use std::sync::{Arc, OnceLock};
@@ -162,18 +161,11 @@ impl FromRequestParts<AppState> for Authed {
             client_id: None,
             required_scope: None,
         };
-        let check = || {
-            state
-                .keys
-                .get()
-                .validate_access_token(&token, &expect, now())
-        };
-        let mut result = check();
-        if result == Err(JwtError::UnknownKey) {
-            state.keys.reload_for_unknown_kid(&state.db).await?;
-            result = check();
-        }
-        let claims = result.map_err(|e| ApiError::InvalidToken(e.to_string().into()))?;
+        let claims = state
+            .keys
+            .validate(&state.db, &token, &expect)
+            .await?
+            .map_err(|e| ApiError::InvalidToken(e.to_string().into()))?;
         let partner = state
             .partner(claims.client_id.as_str())
             .await?
@@ -199,6 +191,16 @@ impl FromRequestParts<AppState> for Authed {
             if let Some(slot) = parts.extensions.get::<CorsSlot>() {
                 let _ = slot.0.set(origin.clone());
             }
+        }
+        // Read on every call, so a revocation or a deletion counts at once everywhere.
+        if !state
+            .db
+            .token_live(&claims.sub, claims.session_id())
+            .await?
+        {
+            return Err(ApiError::InvalidToken(
+                "the token was revoked, or its user deleted".into(),
+            ));
         }
         Ok(Authed { claims })
     }

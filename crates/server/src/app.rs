@@ -1,5 +1,6 @@
 //! Application state, the router, and the server's lifecycle.
 
+use crate::audit::RequestId;
 use crate::cache::RegistryCache;
 use crate::config::Config;
 use crate::db::{Db, DbError, DownstreamKey};
@@ -9,6 +10,7 @@ use crate::registry::{Downstream, Idp, Partner, Service};
 use crate::util::now;
 use crate::{assets, oauth, users};
 use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -117,8 +119,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/partners/{client_id}/users/{external_id}",
-            put(users::put_user),
+            put(users::put_user).delete(users::delete_user),
         )
+        .route("/oauth/revoke", post(crate::revoke::revoke))
         .route("/api/v1/embed-sessions", post(crate::embed::create_session))
         .route("/hub", get(assets::hub_page))
         .route("/hub/popup", get(assets::hub_popup))
@@ -151,15 +154,21 @@ pub(crate) async fn method_not_allowed() -> ApiError {
 
 /// Request deadline and one log line per request. Only the path is logged: tokens
 /// travel in headers and bodies, never in URLs, and neither is logged.
-async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let request_id = RequestId::new();
+    req.extensions_mut().insert(request_id.clone());
     let start = Instant::now();
     let deadline = Duration::from_secs(state.config.request_timeout_secs);
-    let response = match tokio::time::timeout(deadline, next.run(req)).await {
+    let mut response = match tokio::time::timeout(deadline, next.run(req)).await {
         Ok(r) => r,
         Err(_) => ApiError::Timeout.into_response(),
     };
+    if let Ok(v) = HeaderValue::from_str(&request_id.0) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    let request_id = request_id.0;
     let status = response.status().as_u16();
     let micros = start.elapsed().as_micros();
     let (error, description) = response
@@ -167,11 +176,11 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
         .get::<Failure>()
         .map_or(("", ""), |f| (f.code, f.description.as_str()));
     if status >= 500 {
-        tracing::warn!(%method, %path, status, micros, error, description, "request");
+        tracing::warn!(%method, %path, status, micros, error, description, request_id, "request");
     } else if status >= 400 {
-        tracing::info!(%method, %path, status, micros, error, description, "request");
+        tracing::info!(%method, %path, status, micros, error, description, request_id, "request");
     } else {
-        tracing::debug!(%method, %path, status, micros, "request");
+        tracing::debug!(%method, %path, status, micros, request_id, "request");
     }
     response
 }
@@ -252,13 +261,29 @@ impl Server {
     }
 }
 
-/// Prunes spent `jti`s and picks up key rotations made by the CLI or other replicas.
+/// Prunes spent `jti`s, expired revocations and old audit events, and picks up key rotations made by the CLI or other replicas.
 async fn maintenance(state: AppState, mut stopped: watch::Receiver<bool>) {
     let every = Duration::from_secs(state.config.maintenance_interval_secs);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stopped.wait_for(|s| *s) => return,
+        }
+        let retention_ms = i64::try_from(state.config.audit_retention_days)
+            .unwrap_or(i64::MAX / 86_400_000)
+            .saturating_mul(86_400_000);
+        let audit_before = crate::audit::now_ms().saturating_sub(retention_ms);
+        match state
+            .db
+            .prune_revocations_and_audit(now(), audit_before)
+            .await
+        {
+            Ok(n) if n > 0 => tracing::debug!(
+                pruned = n,
+                "expired revocations and old audit events pruned"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "revocation and audit pruning failed"),
         }
         match state.db.prune_jtis(now()).await {
             Ok(n) if n > 0 => tracing::debug!(pruned = n, "expired jtis pruned"),

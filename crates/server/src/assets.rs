@@ -35,6 +35,7 @@ struct HubConfig<'a> {
     issuer: &'a str,
     api_audience: &'a str,
     token_endpoint: &'static str,
+    revocation_endpoint: &'static str,
     scopes: String,
     expose_tokens: bool,
 }
@@ -167,6 +168,7 @@ fn hub_config<'a>(state: &'a AppState, p: &'a Partner) -> HubConfig<'a> {
         issuer: &state.config.issuer,
         api_audience: &state.api_audience,
         token_endpoint: "/oauth/token",
+        revocation_endpoint: "/oauth/revoke",
         scopes: p.scopes.to_string(),
         expose_tokens: p.expose_tokens,
     }

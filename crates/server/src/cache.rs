@@ -204,6 +204,13 @@ mod tests {
         db
     }
 
+    /// Replaces abc's keys with `jwks(n)`, as `crosspass partner rotate-key` does.
+    async fn rekey(db: &Db, abc: &ClientId, n: u8) {
+        let mut p = db.partner(abc.as_str()).await.unwrap().unwrap();
+        p.jwks = jwks(n);
+        assert!(db.update_partner(&p, 1).await.unwrap());
+    }
+
     #[tokio::test]
     async fn entries_last_until_the_registry_changes() {
         let dir = tempfile::tempdir().unwrap();
@@ -229,7 +236,7 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again));
 
         // A registry edit is seen once the ttl has passed, not before.
-        db.set_partner_jwks(&abc, &jwks(2), 1).await.unwrap();
+        rekey(&db, &abc, 2).await;
         let stale = cache.partner(&db, "abc").await.unwrap().unwrap();
         assert_eq!(kid(&stale), "k1");
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -264,7 +271,7 @@ mod tests {
         // cache learns of it.
         let read = async {
             let old = db.partner("abc").await;
-            db.set_partner_jwks(&abc, &jwks(2), 1).await.unwrap();
+            rekey(&db, &abc, 2).await;
             lock(&cache.version).seen = None;
             let after = cache.version(&db).await.unwrap();
             cache

@@ -70,6 +70,8 @@ pub struct Config {
     pub record_sync_service: Option<String>,
     /// Longest one record sync call may take.
     pub record_sync_timeout_secs: u64,
+    /// How long audit events are kept.
+    pub audit_retention_days: u64,
 }
 
 impl Default for Config {
@@ -90,6 +92,7 @@ impl Default for Config {
             registry_cache_secs: 2,
             record_sync_service: None,
             record_sync_timeout_secs: 5,
+            audit_retention_days: 90,
         }
     }
 }
@@ -167,6 +170,9 @@ impl Config {
         if let Some(v) = parsed(&var, "CROSSPASS_RECORD_SYNC_TIMEOUT_SECS")? {
             self.record_sync_timeout_secs = v;
         }
+        if let Some(v) = parsed(&var, "CROSSPASS_AUDIT_RETENTION_DAYS")? {
+            self.audit_retention_days = v;
+        }
         Ok(())
     }
 
@@ -213,6 +219,11 @@ impl Config {
         if !(1..=60).contains(&self.record_sync_timeout_secs) {
             return Err(ConfigError::Invalid(
                 "record_sync_timeout_secs must be 1 to 60".into(),
+            ));
+        }
+        if !(1..=3650).contains(&self.audit_retention_days) {
+            return Err(ConfigError::Invalid(
+                "audit_retention_days must be 1 to 3650".into(),
             ));
         }
         Ok(())

@@ -157,20 +157,17 @@ impl Db {
     /// Inserts a new partner; a duplicate client id or issuer is a unique violation.
     pub async fn insert_partner(&self, p: &Partner, now: i64) -> Result<(), DbError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO partners (client_id, tenant, issuer, jwks, origins, scopes, \
-             token_lifetime_secs, jit_users, expose_tokens, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-        )
+        bind_settings(
+            sqlx::query(
+                "INSERT INTO partners (jwks, origins, scopes, token_lifetime_secs, jit_users, \
+                 expose_tokens, client_id, tenant, issuer, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+            ),
+            p,
+        )?
         .bind(p.client_id.as_str())
         .bind(p.tenant.as_str())
         .bind(&p.issuer)
-        .bind(p.jwks.to_json().to_string())
-        .bind(serde_json::to_string(&p.origins).map_err(|_| DbError::Corrupt("partners"))?)
-        .bind(p.scopes.to_string())
-        .bind(p.token_lifetime_secs)
-        .bind(i64::from(p.jit_users))
-        .bind(i64::from(p.expose_tokens))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -179,41 +176,22 @@ impl Db {
         Ok(())
     }
 
-    /// Turns token exposure on or off. False when there is no such partner.
-    pub async fn set_partner_expose_tokens(
-        &self,
-        client_id: &ClientId,
-        expose: bool,
-        now: i64,
-    ) -> Result<bool, DbError> {
+    /// Writes every changeable field of `p` (all but client id, tenant and issuer).
+    /// False when there is no such partner.
+    pub async fn update_partner(&self, p: &Partner, now: i64) -> Result<bool, DbError> {
         let mut tx = self.pool.begin().await?;
-        let r = sqlx::query(
-            "UPDATE partners SET expose_tokens = $1, updated_at = $2 WHERE client_id = $3",
-        )
-        .bind(i64::from(expose))
+        let r = bind_settings(
+            sqlx::query(
+                "UPDATE partners SET jwks = $1, origins = $2, scopes = $3, \
+                 token_lifetime_secs = $4, jit_users = $5, expose_tokens = $6, updated_at = $8 \
+                 WHERE client_id = $7",
+            ),
+            p,
+        )?
+        .bind(p.client_id.as_str())
         .bind(now)
-        .bind(client_id.as_str())
         .execute(&mut *tx)
         .await?;
-        bump_registry(&mut tx).await?;
-        tx.commit().await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// Replaces a partner's pinned keys. False when there is no such partner.
-    pub async fn set_partner_jwks(
-        &self,
-        client_id: &ClientId,
-        jwks: &Jwks,
-        now: i64,
-    ) -> Result<bool, DbError> {
-        let mut tx = self.pool.begin().await?;
-        let r = sqlx::query("UPDATE partners SET jwks = $1, updated_at = $2 WHERE client_id = $3")
-            .bind(jwks.to_json().to_string())
-            .bind(now)
-            .bind(client_id.as_str())
-            .execute(&mut *tx)
-            .await?;
         bump_registry(&mut tx).await?;
         tx.commit().await?;
         Ok(r.rows_affected() == 1)
@@ -399,6 +377,55 @@ impl Db {
         Ok(r.rows_affected())
     }
 
+    // --- revocation ---------------------------------------------------------------
+
+    /// Ends a sign-in session: its tokens stop working at the API and at the token
+    /// exchange. Kept until `expires_at`, when its last token has expired anyway.
+    pub async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(sid)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// True while the token's user exists and its session is not revoked: one query
+    /// per API call, so a deletion or a revocation on any replica counts at once.
+    pub async fn token_live(&self, user: &str, sid: &str) -> Result<bool, DbError> {
+        let row = sqlx::query(
+            "SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM users WHERE id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM revoked_sessions WHERE sid = $2) \
+             THEN 1 ELSE 0 END AS BIGINT) AS live",
+        )
+        .bind(user)
+        .bind(sid)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("live")? == 1)
+    }
+
+    /// Forgets revocations whose sessions have expired, and audit events older than
+    /// `audit_before_ms`.
+    pub async fn prune_revocations_and_audit(
+        &self,
+        now: i64,
+        audit_before_ms: i64,
+    ) -> Result<u64, DbError> {
+        let a = sqlx::query("DELETE FROM revoked_sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        let b = sqlx::query("DELETE FROM audit_events WHERE at_ms < $1")
+            .bind(audit_before_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+
     // --- users ------------------------------------------------------------------
 
     /// The user mapped to (tenant, external id), if any.
@@ -460,6 +487,23 @@ impl Db {
             id,
             created: inserted,
         })
+    }
+
+    /// Deletes the user for (tenant, external id) with their record, account links and
+    /// pending embed sessions (foreign keys cascade). Their tokens stop working at once
+    /// ([`Db::token_live`]). The deleted user's id, or `None` when there was none.
+    pub async fn delete_user(
+        &self,
+        tenant: &TenantId,
+        external_id: &str,
+    ) -> Result<Option<String>, DbError> {
+        let row =
+            sqlx::query("DELETE FROM users WHERE tenant = $1 AND external_id = $2 RETURNING id")
+                .bind(tenant.as_str())
+                .bind(external_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
     }
 
     /// The tenant of an XYZ user, if the user exists.
@@ -744,6 +788,20 @@ async fn bump_registry(tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), 
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// A query with a partner's changeable settings bound as `$1` to `$6`: jwks, origins,
+/// scopes, token lifetime, JIT users, token exposure.
+fn bind_settings<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    p: &Partner,
+) -> Result<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>, DbError> {
+    Ok(q.bind(p.jwks.to_json().to_string())
+        .bind(serde_json::to_string(&p.origins).map_err(|_| DbError::Corrupt("partners"))?)
+        .bind(p.scopes.to_string())
+        .bind(p.token_lifetime_secs)
+        .bind(i64::from(p.jit_users))
+        .bind(i64::from(p.expose_tokens)))
 }
 
 const PARTNER_SELECT: &str = "SELECT client_id, tenant, issuer, jwks, origins, scopes, \

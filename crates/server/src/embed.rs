@@ -11,6 +11,7 @@
 //! random bits, so a fast hash is as good as a slow one, and lookups stay cheap.
 
 use crate::app::AppState;
+use crate::audit::{AuditEvent, Granted, RequestId};
 use crate::auth::authenticate_client;
 use crate::error::ApiError;
 use crate::oauth::{issue_access_token, new_user_id, no_store, TokenRequest};
@@ -22,7 +23,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use crosspass_protocol::exchange::EMBED_SESSION_TOKEN_TYPE;
 use crosspass_protocol::{Assertion, ClientId, ScopeSet};
 use serde::Deserialize;
@@ -179,13 +180,35 @@ struct SessionRequest {
 }
 
 /// `POST /api/v1/embed-sessions`: a single-use session for one user and scope.
+/// Every answer, made or refused, goes to the audit trail.
 pub async fn create_session(
     State(state): State<AppState>,
+    Extension(request): Extension<RequestId>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let mut audit = AuditEvent::new("anonymous", "embed_session.created").request(&request);
+    if let Some(Ok((id, _))) = basic_credentials(&headers) {
+        audit = audit.client(id);
+    }
+    let response = match make_session(&state, &headers, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    };
+    audit
+        .answered(&response, "embed_session.refused")
+        .record(&state.db)
+        .await;
+    response
+}
+
+async fn make_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let partner = authenticate_partner(&state, &headers).await?;
-    let body = json_body(body, &headers, MAX_BODY_BYTES)?;
+    let partner = authenticate_partner(state, headers).await?;
+    let body = json_body(body, headers, MAX_BODY_BYTES)?;
     let req: SessionRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::InvalidRequest(format!("body: {e}").into()))?;
     if !valid_external_id(&req.user) {
@@ -242,14 +265,19 @@ pub async fn create_session(
     .execute(pool)
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tracing::info!(client_id = %partner.client_id, tenant = %partner.tenant, user = %user, "embed session created");
     let body = serde_json::json!({
         "session": secret,
         "expires_at": expires_at,
         "expires_in": SESSION_TTL_SECS,
         "scope": scope.to_string(),
     });
-    Ok(no_store((StatusCode::CREATED, Json(body))).into_response())
+    let mut response = no_store((StatusCode::CREATED, Json(body)));
+    response.extensions_mut().insert(Granted {
+        client_id: partner.client_id.to_string(),
+        tenant: partner.tenant.to_string(),
+        user,
+    });
+    Ok(response)
 }
 
 /// Token exchange with an embed session as the subject token: spends the session and

@@ -30,6 +30,10 @@ pub enum ApiError {
     /// for (RFC 8693 §2.2.2).
     #[error("{0}")]
     InvalidTarget(Text),
+    /// The authenticated (or named) client may not do this, e.g. revoke another
+    /// client's token (RFC 7009 §2.1).
+    #[error("{0}")]
+    UnauthorizedClient(Text),
     /// A `grant_type` other than the JWT bearer grant.
     #[error("unsupported grant_type")]
     UnsupportedGrantType,
@@ -89,6 +93,7 @@ impl ApiError {
             ApiError::InvalidGrant(_) => (StatusCode::BAD_REQUEST, "invalid_grant"),
             ApiError::InvalidScope(_) => (StatusCode::BAD_REQUEST, "invalid_scope"),
             ApiError::InvalidTarget(_) => (StatusCode::BAD_REQUEST, "invalid_target"),
+            ApiError::UnauthorizedClient(_) => (StatusCode::BAD_REQUEST, "unauthorized_client"),
             ApiError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
             ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
             ApiError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),

@@ -11,6 +11,7 @@
 //! the user's account at the target (`invalid_grant`).
 
 use crate::app::AppState;
+use crate::audit::Granted;
 use crate::auth::authenticate_service;
 use crate::db::DownstreamKey;
 use crate::error::ApiError;
@@ -114,6 +115,11 @@ pub async fn token_exchange(state: &AppState, req: TokenRequest) -> Result<Respo
     }
     let (claims, audience) = checked.map_err(ApiError::subject)?;
     let user = subject_user(state, &claims, audience).await?;
+    if !state.db.token_live(&user, claims.session_id()).await? {
+        return Err(ApiError::InvalidGrant(
+            "subject_token: its session was revoked".into(),
+        ));
+    }
 
     let issued = issue(state, &service, &claims, &user, &target, requested.as_ref()).await?;
     let body = serde_json::json!({
@@ -123,7 +129,13 @@ pub async fn token_exchange(state: &AppState, req: TokenRequest) -> Result<Respo
         "expires_in": issued.claims.exp - issued.claims.iat,
         "scope": issued.claims.scope.to_string(),
     });
-    Ok(no_store(Json(body)))
+    let mut response = no_store(Json(body));
+    response.extensions_mut().insert(Granted {
+        client_id: service.client_id.to_string(),
+        tenant: claims.tenant.to_string(),
+        user,
+    });
+    Ok(response)
 }
 
 /// The same exchange, in-process, for a token the data API has already verified: how
@@ -259,6 +271,7 @@ async fn issue(
         // Never outlives the token it was made from.
         exp: (now + target.token_lifetime_secs).min(subject.exp),
         act: Some(act),
+        sid: Some(subject.session_id().to_owned()),
     };
     let token = sign(state, &claims)?;
     tracing::debug!(client_id = %service.client_id, downstream = %target.id, user, "token exchanged");

@@ -132,6 +132,22 @@ impl KeyStore {
         }
     }
 
+    /// Verifies an XYZ access token, rereading the keys once when it names a `kid`
+    /// this replica does not know yet (another replica may have just rotated).
+    pub async fn validate(
+        &self,
+        db: &Db,
+        token: &AccessToken,
+        expect: &AccessTokenExpectations<'_>,
+    ) -> Result<Result<Arc<AccessTokenClaims>, JwtError>, DbError> {
+        let result = self.get().validate_access_token(token, expect, now());
+        if result != Err(JwtError::UnknownKey) {
+            return Ok(result);
+        }
+        self.reload_for_unknown_kid(db).await?;
+        Ok(self.get().validate_access_token(token, expect, now()))
+    }
+
     /// Rereads the keys from the database.
     pub async fn reload(&self, db: &Db) -> Result<(), DbError> {
         let mut last = self.last_read.lock().await;
@@ -186,6 +202,7 @@ mod tests {
             iat: 1000,
             exp: 1600,
             act: None,
+            sid: None,
         };
         let token = key.sign_access_token(&claims).unwrap();
         let expect = AccessTokenExpectations {

@@ -7,11 +7,15 @@
 //! | `GET /healthz` | liveness |
 //! | `POST /oauth/token` | JWT bearer grant (ID-JAG from a partner or an enterprise IdP), optional `private_key_jwt` client auth ([`oauth`]); token exchange for downstream APIs ([`exchange`]) |
 //! | `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server` | XYZ's keys and RFC 8414 metadata |
-//! | `PUT /api/v1/partners/{client_id}/users/{external_id}` | user provisioning by a partner backend ([`users`]) |
+//! | `POST /oauth/revoke` | RFC 7009 revocation: the token's sign-in session ends on every replica ([`revoke`]) |
+//! | `PUT`/`DELETE /api/v1/partners/{client_id}/users/{external_id}` | user provisioning and deletion by a partner backend ([`users`]) |
 //! | `POST /api/v1/embed-sessions` | a single-use session for one user, by a partner backend with its client secret or keys; redeemed by the hub at `/oauth/token` ([`embed`]) |
 //! | `GET /api/v1/form`, `GET`/`PUT /api/v1/me/record` | the data API ([`api`]); a saved record goes on to linked downstreams ([`sync`]) |
 //! | `GET`/`POST /api/v1/me/links`, `DELETE /api/v1/me/links/{downstream}` | account links to downstream APIs ([`links`]) |
 //! | `GET /hub`, `/embed/form`, `/hub/popup`, `/hub/{file}`, `/hub/pkg/{path}`, `/sdk/{path}` | XYZ's frame pages and static files ([`assets`]) |
+//!
+//! Registry changes and token issuances, refusals and revocations are written to an
+//! audit trail ([`audit`]).
 //!
 //! Storage is one SQL database ([`db`]); everything else a replica holds in memory
 //! (signing keys, recently read partners) is reloaded from it.
@@ -20,6 +24,7 @@
 pub mod api;
 pub mod app;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;
@@ -32,6 +37,7 @@ pub mod keys;
 pub mod links;
 pub mod oauth;
 pub mod registry;
+pub mod revoke;
 pub mod sync;
 pub mod users;
 pub mod util;

@@ -2,10 +2,12 @@
 //! services, enterprise IdPs), keys and forms.
 
 use clap::{Args, Parser, Subcommand};
-use crosspass_protocol::jws::Jwks;
 use crosspass_protocol::{ClientId, DownstreamId, TenantId};
+use crosspass_server::audit::{self, AuditEvent};
 use crosspass_server::db::{is_unique_violation, Db, DownstreamKey};
-use crosspass_server::registry::{DownstreamInput, IdpInput, PartnerInput, ServiceInput};
+use crosspass_server::registry::{
+    DownstreamInput, IdpInput, Partner, PartnerInput, PartnerUpdate, ServiceInput,
+};
 use crosspass_server::util::now;
 use crosspass_server::{keys, Config, Server};
 use std::path::{Path, PathBuf};
@@ -50,6 +52,8 @@ enum Command {
     /// Manage XYZ users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Read the audit trail: registry changes, token issuances, refusals, revocations.
+    Audit(AuditQuery),
 }
 
 #[derive(Subcommand)]
@@ -68,14 +72,9 @@ enum PartnerCommand {
         /// Client id.
         client_id: String,
     },
-    /// Change a registered partner in place.
-    Update {
-        /// Client id.
-        client_id: String,
-        /// Whether the partner's pages may receive raw access tokens.
-        #[arg(long, action = clap::ArgAction::Set)]
-        expose_tokens: Option<bool>,
-    },
+    /// Change a registered partner in place; every replica sees the change within
+    /// `registry_cache_secs`, without a restart.
+    Update(UpdatePartner),
     /// A partner's client secret.
     #[command(subcommand)]
     Secret(SecretCommand),
@@ -99,6 +98,27 @@ enum SecretCommand {
         #[arg(long, default_value_t = 3600)]
         overlap_secs: i64,
     },
+}
+
+#[derive(Args)]
+struct UpdatePartner {
+    /// Client id.
+    client_id: String,
+    /// An exact origin of a partner site; repeat for several. Replaces the whole list.
+    #[arg(long = "origin")]
+    origins: Vec<String>,
+    /// Scopes the client may be granted (replaces them).
+    #[arg(long)]
+    scopes: Option<String>,
+    /// Access-token lifetime in seconds.
+    #[arg(long)]
+    token_lifetime: Option<i64>,
+    /// Whether unknown users are created at first sign-in.
+    #[arg(long, action = clap::ArgAction::Set)]
+    jit_users: Option<bool>,
+    /// Whether the partner's pages may receive raw access tokens.
+    #[arg(long, action = clap::ArgAction::Set)]
+    expose_tokens: Option<bool>,
 }
 
 #[derive(Args)]
@@ -282,6 +302,31 @@ enum UserCommand {
         /// The partner's own user id.
         external_id: String,
     },
+    /// Delete the XYZ user of a partner user, with their record, account links and
+    /// sessions; their tokens stop working at once.
+    Delete {
+        /// Tenant id.
+        #[arg(long)]
+        tenant: String,
+        /// The partner's own user id.
+        external_id: String,
+    },
+}
+
+#[derive(Args)]
+struct AuditQuery {
+    /// Only events of this client.
+    #[arg(long)]
+    client: Option<String>,
+    /// How far back: `90s`, `15m`, `1h`, `7d`.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    since: std::time::Duration,
+    /// Most events printed.
+    #[arg(long, default_value_t = 1000)]
+    limit: i64,
+    /// One JSON object per line instead of columns.
+    #[arg(long)]
+    json: bool,
 }
 
 fn read_input(path: &Path) -> Result<String, String> {
@@ -350,6 +395,16 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                     e.to_string()
                 }
             })?;
+            AuditEvent::cli("partner.added")
+                .client(partner.client_id.as_str())
+                .tenant(partner.tenant.as_str())
+                .detail(format!(
+                    "origins {}; scopes {}",
+                    origin_list(&partner),
+                    partner.scopes
+                ))
+                .record(db)
+                .await;
             let mut shown = serde_json::to_value(partner.view()).map_err(|e| e.to_string())?;
             if a.client_secret {
                 let secret =
@@ -373,6 +428,11 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             let secret = crosspass_server::embed::rotate_client_secret(db, &id, overlap_secs, now)
                 .await
                 .map_err(err)?;
+            AuditEvent::cli("partner.secret_rotated")
+                .client(id.as_str())
+                .detail(format!("overlap {overlap_secs} s"))
+                .record(db)
+                .await;
             let shown = serde_json::json!({
                 "client_id": id.as_str(),
                 "client_secret": secret,
@@ -383,18 +443,12 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
         }
         Command::Partner(PartnerCommand::List) => {
             for p in db.partners().await.map_err(err)? {
-                let origins: Vec<String> = p
-                    .origins
-                    .entries()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
                 println!(
                     "{}\t{}\t{}\t{}",
                     p.client_id,
                     p.tenant,
                     p.issuer,
-                    origins.join(",")
+                    origin_list(&p)
                 );
             }
             Ok(())
@@ -413,39 +467,40 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             if !db.remove_partner(&id).await.map_err(err)? {
                 return Err("no such partner".into());
             }
+            AuditEvent::cli("partner.removed")
+                .client(id.as_str())
+                .record(db)
+                .await;
             println!("removed {id}");
             Ok(())
         }
-        Command::Partner(PartnerCommand::Update {
-            client_id,
-            expose_tokens,
-        }) => {
-            let id = ClientId::new(client_id).map_err(|e| e.to_string())?;
-            let Some(expose) = expose_tokens else {
-                return Err("nothing to change: name a setting, e.g. --expose-tokens false".into());
+        Command::Partner(PartnerCommand::Update(u)) => {
+            let change = PartnerUpdate {
+                origins: Some(u.origins).filter(|o| !o.is_empty()),
+                scopes: u.scopes,
+                token_lifetime_secs: u.token_lifetime,
+                jit_users: u.jit_users,
+                expose_tokens: u.expose_tokens,
+                jwks: None,
             };
-            if !db
-                .set_partner_expose_tokens(&id, expose, now())
-                .await
-                .map_err(err)?
-            {
-                return Err("no such partner".into());
+            if change.is_empty() {
+                return Err(
+                    "nothing to change: name a setting, e.g. --origin, --scopes, --token-lifetime, \
+                     --jit-users, --expose-tokens"
+                        .into(),
+                );
             }
-            let partner = db
-                .partner(id.as_str())
-                .await
-                .map_err(err)?
-                .ok_or("no such partner")?;
+            let partner = update_partner(db, &u.client_id, change).await?;
             println!("{}", to_json(&partner.view())?);
             Ok(())
         }
         Command::Partner(PartnerCommand::RotateKey { client_id, jwks }) => {
-            let id = ClientId::new(client_id).map_err(|e| e.to_string())?;
-            let jwks = Jwks::parse(&read_input(&jwks)?).map_err(|e| format!("jwks: {e}"))?;
-            if !db.set_partner_jwks(&id, &jwks, now()).await.map_err(err)? {
-                return Err("no such partner".into());
-            }
-            println!("{}", to_json(&jwks.to_json())?);
+            let change = PartnerUpdate {
+                jwks: Some(read_input(&jwks)?),
+                ..PartnerUpdate::default()
+            };
+            let partner = update_partner(db, &client_id, change).await?;
+            println!("{}", to_json(&partner.jwks.to_json())?);
             Ok(())
         }
         Command::Downstream(DownstreamCommand::Add(a)) => {
@@ -470,6 +525,10 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                         e.to_string()
                     }
                 })?;
+            AuditEvent::cli("downstream.added")
+                .detail(format!("{} ({})", downstream.id, downstream.audience))
+                .record(db)
+                .await;
             println!("{}", to_json(&downstream.view())?);
             Ok(())
         }
@@ -499,6 +558,10 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             if !db.remove_downstream(&id).await.map_err(err)? {
                 return Err("no such downstream".into());
             }
+            AuditEvent::cli("downstream.removed")
+                .detail(id.as_str())
+                .record(db)
+                .await;
             println!("removed {id}");
             Ok(())
         }
@@ -530,6 +593,10 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                     e.to_string()
                 }
             })?;
+            AuditEvent::cli("service.added")
+                .client(service.client_id.as_str())
+                .record(db)
+                .await;
             println!("{}", to_json(&service.view())?);
             Ok(())
         }
@@ -559,6 +626,10 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             if !db.remove_service(&id).await.map_err(err)? {
                 return Err("no such service".into());
             }
+            AuditEvent::cli("service.removed")
+                .client(id.as_str())
+                .record(db)
+                .await;
             println!("removed {id}");
             Ok(())
         }
@@ -589,6 +660,11 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                     e.to_string()
                 }
             })?;
+            AuditEvent::cli("idp.added")
+                .tenant(idp.tenant.as_str())
+                .detail(&idp.issuer)
+                .record(db)
+                .await;
             println!("{}", to_json(&idp)?);
             Ok(())
         }
@@ -607,6 +683,10 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             if !db.remove_idp(&issuer).await.map_err(err)? {
                 return Err("no such IdP".into());
             }
+            AuditEvent::cli("idp.removed")
+                .detail(&issuer)
+                .record(db)
+                .await;
             println!("removed {issuer}");
             Ok(())
         }
@@ -614,6 +694,10 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             let key = keys::rotate(db, config.clock_skew_secs)
                 .await
                 .map_err(err)?;
+            AuditEvent::cli("keys.rotated")
+                .detail(key.kid())
+                .record(db)
+                .await;
             println!("new signing key {}", key.kid());
             Ok(())
         }
@@ -628,6 +712,10 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
             crosspass_server::api::set_form(db, &tenant, &text)
                 .await
                 .map_err(|e| e.to_string())?;
+            AuditEvent::cli("form.set")
+                .tenant(tenant.as_str())
+                .record(db)
+                .await;
             println!("form of tenant {tenant} stored");
             Ok(())
         }
@@ -654,10 +742,132 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 )
                 .await
                 .map_err(err)?;
+            AuditEvent::cli("user.provisioned")
+                .tenant(tenant.as_str())
+                .user(&user.id)
+                .detail(if user.created { "created" } else { "updated" })
+                .record(db)
+                .await;
             println!("{}", user.id);
             Ok(())
         }
+        Command::User(UserCommand::Delete {
+            tenant,
+            external_id,
+        }) => {
+            let tenant = TenantId::new(tenant).map_err(|e| e.to_string())?;
+            let user = db
+                .delete_user(&tenant, &external_id)
+                .await
+                .map_err(err)?
+                .ok_or("no such user")?;
+            AuditEvent::cli("user.deleted")
+                .tenant(tenant.as_str())
+                .user(&user)
+                .record(db)
+                .await;
+            println!("deleted {user}");
+            Ok(())
+        }
+        Command::Audit(q) => {
+            let since = i64::try_from(q.since.as_millis()).unwrap_or(i64::MAX);
+            let from = audit::now_ms().saturating_sub(since);
+            for e in audit::events(db, q.client.as_deref(), from, q.limit.clamp(1, 100_000))
+                .await
+                .map_err(err)?
+            {
+                if q.json {
+                    println!("{}", serde_json::to_string(&e).map_err(|e| e.to_string())?);
+                } else {
+                    println!("{}", audit_line(&e));
+                }
+            }
+            Ok(())
+        }
     }
+}
+
+/// A partner's origins, comma-separated.
+fn origin_list(p: &Partner) -> String {
+    let origins: Vec<String> = p
+        .origins
+        .entries()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    origins.join(",")
+}
+
+/// Applies `change` to partner `client_id`, stores it and audits what changed.
+async fn update_partner(
+    db: &Db,
+    client_id: &str,
+    change: PartnerUpdate,
+) -> Result<Partner, String> {
+    let err = |e: crosspass_server::db::DbError| e.to_string();
+    let before = db
+        .partner(client_id)
+        .await
+        .map_err(err)?
+        .ok_or("no such partner")?;
+    let after = change.apply(before.clone()).map_err(|e| e.to_string())?;
+    if !db.update_partner(&after, now()).await.map_err(err)? {
+        return Err("no such partner".into());
+    }
+    AuditEvent::cli("partner.updated")
+        .client(after.client_id.as_str())
+        .tenant(after.tenant.as_str())
+        .detail(partner_changes(&before, &after))
+        .record(db)
+        .await;
+    Ok(after)
+}
+
+/// What differs between two versions of a partner, as `field: old -> new` pairs.
+fn partner_changes(before: &Partner, after: &Partner) -> String {
+    type Field = (&'static str, fn(&Partner) -> String);
+    let fields: [Field; 5] = [
+        ("origins", origin_list),
+        ("scopes", |p| p.scopes.to_string()),
+        ("token_lifetime_secs", |p| p.token_lifetime_secs.to_string()),
+        ("jit_users", |p| p.jit_users.to_string()),
+        ("expose_tokens", |p| p.expose_tokens.to_string()),
+    ];
+    let mut changes: Vec<String> = fields
+        .iter()
+        .filter_map(|(name, get)| {
+            let (a, b) = (get(before), get(after));
+            (a != b).then(|| format!("{name}: {a} -> {b}"))
+        })
+        .collect();
+    if before.jwks != after.jwks {
+        changes.push("jwks replaced".into());
+    }
+    if changes.is_empty() {
+        "no change".into()
+    } else {
+        changes.join("; ")
+    }
+}
+
+/// One audit event as a line of tab-separated columns.
+fn audit_line(e: &AuditEvent) -> String {
+    let at = std::time::UNIX_EPOCH
+        + std::time::Duration::from_millis(u64::try_from(e.at_ms).unwrap_or_default());
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    [
+        humantime::format_rfc3339_millis(at).to_string(),
+        e.event.clone(),
+        e.outcome.clone(),
+        e.actor.clone(),
+        dash(&e.client_id),
+        dash(&e.tenant),
+        dash(&e.user_id),
+        dash(&e.grant_type),
+        dash(&e.request_id),
+        dash(&e.detail),
+    ]
+    .join("\t")
 }
 
 async fn serve(config: Config) -> Result<(), String> {

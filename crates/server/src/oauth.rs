@@ -2,6 +2,7 @@
 //! token exchange in [`crate::exchange`]), JWKS and RFC 8414 metadata.
 
 use crate::app::AppState;
+use crate::audit::{AuditEvent, Granted, RequestId};
 use crate::auth::{authenticate_client, CLIENT_ASSERTION_TYPE};
 use crate::error::ApiError;
 use crate::registry::Partner;
@@ -11,7 +12,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::{Extension, Form, Json};
 use crosspass_protocol::claims::{AccessTokenClaims, Audience, ClaimError};
 use crosspass_protocol::exchange::{
     ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT,
@@ -70,15 +71,62 @@ pub fn form_rejection(r: FormRejection) -> ApiError {
     }
 }
 
-/// `POST /oauth/token`.
+/// `POST /oauth/token`. Every answer, issued or refused, goes to the audit trail.
 pub async fn token(
     State(state): State<AppState>,
+    Extension(request): Extension<RequestId>,
+    form: Result<Form<TokenRequest>, FormRejection>,
+) -> Response {
+    let mut audit = AuditEvent::new("anonymous", "token.issued").request(&request);
+    let mut assertion = None;
+    if let Ok(Form(req)) = &form {
+        audit = audit.grant(grant_label(req));
+        match &req.client_id {
+            Some(c) => audit = audit.client(c),
+            None => assertion = req.assertion.clone(),
+        }
+    }
+    let response = match grant(&state, form).await {
+        Ok(r) => r,
+        Err(e) => {
+            // A refused browser-path assertion names its client only inside: the
+            // claim, unverified, is what the trail can say.
+            if let Some(c) = assertion.as_ref().and_then(|a| {
+                UnverifiedAssertion::parse(a)
+                    .ok()
+                    .and_then(|u| u.client_id().map(str::to_owned))
+            }) {
+                audit = audit.client(c);
+            }
+            e.into_response()
+        }
+    };
+    audit
+        .answered(&response, "token.refused")
+        .record(&state.db)
+        .await;
+    response
+}
+
+/// A short name for the grant of a token request, for the audit trail.
+fn grant_label(req: &TokenRequest) -> &'static str {
+    match (req.grant_type.as_deref(), req.subject_token_type.as_deref()) {
+        (Some(JWT_BEARER_GRANT), _) => "jwt-bearer",
+        (Some(TOKEN_EXCHANGE_GRANT), Some(EMBED_SESSION_TOKEN_TYPE)) => "embed-session",
+        (Some(TOKEN_EXCHANGE_GRANT), _) => "token-exchange",
+        (None, _) => "none",
+        (Some(_), _) => "unsupported",
+    }
+}
+
+async fn grant(
+    state: &AppState,
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Response, ApiError> {
     let Form(req) = form.map_err(form_rejection)?;
     match req.grant_type.as_deref() {
-        Some(JWT_BEARER_GRANT) => jwt_bearer(&state, req).await,
-        Some(TOKEN_EXCHANGE_GRANT) => crate::exchange::token_exchange(&state, req).await,
+        Some(JWT_BEARER_GRANT) => jwt_bearer(state, req).await,
+        Some(TOKEN_EXCHANGE_GRANT) => crate::exchange::token_exchange(state, req).await,
         None => Err(ApiError::InvalidRequest("grant_type is required".into())),
         Some(_) => Err(ApiError::UnsupportedGrantType),
     }
@@ -206,6 +254,7 @@ pub(crate) fn issue_access_token(
         iat: now,
         exp: now + partner.token_lifetime_secs,
         act: None,
+        sid: None,
     };
     let token = sign(state, &access)?;
     tracing::debug!(client_id = %partner.client_id, tenant = %partner.tenant, user = %access.sub, "access token issued");
@@ -215,7 +264,13 @@ pub(crate) fn issue_access_token(
         "expires_in": partner.token_lifetime_secs,
         "scope": access.scope.to_string(),
     });
-    Ok(no_store(Json(body)))
+    let mut response = no_store(Json(body));
+    response.extensions_mut().insert(Granted {
+        client_id: partner.client_id.to_string(),
+        tenant: partner.tenant.to_string(),
+        user: access.sub,
+    });
+    Ok(response)
 }
 
 /// Signs an access token with XYZ's current key.
@@ -265,6 +320,8 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
     cacheable(Json(serde_json::json!({
         "issuer": issuer,
         "token_endpoint": format!("{issuer}/oauth/token"),
+        "revocation_endpoint": format!("{issuer}/oauth/revoke"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "none"],
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "grant_types_supported": [JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT],
         "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "none"],

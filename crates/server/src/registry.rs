@@ -105,30 +105,87 @@ impl PartnerInput {
         } else {
             Jwks::parse(&self.jwks)?
         };
-        if self.origins.is_empty() {
-            return Err(RegistryError::Invalid(
-                "at least one origin is required".into(),
-            ));
-        }
-        let mut origins = Vec::new();
-        for o in &self.origins {
-            let p = parse_origin(o)?;
-            if !origins.contains(&p) {
-                origins.push(p);
-            }
-        }
         Ok(Partner {
             client_id,
             tenant,
             issuer,
             jwks,
-            origins: OriginAllowlist::new(origins),
+            origins: origins(&self.origins)?,
             scopes: scopes(&self.scopes)?,
             token_lifetime_secs: token_lifetime(self.token_lifetime_secs)?,
             jit_users: self.jit_users,
             expose_tokens: self.expose_tokens,
         })
     }
+}
+
+/// The changes `crosspass partner update` makes; `None` keeps the current value.
+/// Client id, tenant and issuer never change: they name the partner everywhere.
+#[derive(Clone, Debug, Default)]
+pub struct PartnerUpdate {
+    /// New origins (the whole list).
+    pub origins: Option<Vec<String>>,
+    /// New space-separated scopes.
+    pub scopes: Option<String>,
+    /// New access-token lifetime.
+    pub token_lifetime_secs: Option<i64>,
+    /// Just-in-time user creation on or off.
+    pub jit_users: Option<bool>,
+    /// Raw tokens for the partner's pages on or off.
+    pub expose_tokens: Option<bool>,
+    /// New pinned keys (JWKS JSON text).
+    pub jwks: Option<String>,
+}
+
+impl PartnerUpdate {
+    /// True when nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.origins.is_none()
+            && self.scopes.is_none()
+            && self.token_lifetime_secs.is_none()
+            && self.jit_users.is_none()
+            && self.expose_tokens.is_none()
+            && self.jwks.is_none()
+    }
+
+    /// `partner` with the changes, each validated as at registration.
+    pub fn apply(self, mut partner: Partner) -> Result<Partner, RegistryError> {
+        if let Some(o) = self.origins {
+            partner.origins = origins(&o)?;
+        }
+        if let Some(s) = self.scopes {
+            partner.scopes = scopes(&s)?;
+        }
+        if let Some(t) = self.token_lifetime_secs {
+            partner.token_lifetime_secs = token_lifetime(t)?;
+        }
+        if let Some(j) = self.jit_users {
+            partner.jit_users = j;
+        }
+        if let Some(e) = self.expose_tokens {
+            partner.expose_tokens = e;
+        }
+        if let Some(k) = self.jwks {
+            partner.jwks = Jwks::parse(&k)?;
+        }
+        Ok(partner)
+    }
+}
+
+fn origins(input: &[String]) -> Result<OriginAllowlist, RegistryError> {
+    if input.is_empty() {
+        return Err(RegistryError::Invalid(
+            "at least one origin is required".into(),
+        ));
+    }
+    let mut origins = Vec::new();
+    for o in input {
+        let p = parse_origin(o)?;
+        if !origins.contains(&p) {
+            origins.push(p);
+        }
+    }
+    Ok(OriginAllowlist::new(origins))
 }
 
 /// An issuer or audience string: 1 to 256 printable characters, trimmed.

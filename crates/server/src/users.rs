@@ -1,17 +1,20 @@
-//! User provisioning: a partner backend creates (or updates) the XYZ user for one of
-//! its own users, authenticated with a client assertion in `Authorization: Bearer` or
-//! its client secret in `Authorization: Basic`.
+//! User provisioning and deletion: a partner backend creates (or updates) the XYZ user
+//! for one of its own users, or deletes it, authenticated with a client assertion in
+//! `Authorization: Bearer` or its client secret in `Authorization: Basic`.
 
 use crate::app::AppState;
+use crate::audit::{AuditEvent, RequestId};
 use crate::error::ApiError;
 use crate::oauth::new_user_id;
+use crate::registry::Partner;
 use crate::util::now;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
+use std::sync::Arc;
 
 /// Longest partner user id accepted.
 pub const MAX_EXTERNAL_ID_LEN: usize = 256;
@@ -63,21 +66,12 @@ pub fn json_body(
 /// user was created, 200 when it existed.
 pub async fn put_user(
     State(state): State<AppState>,
+    Extension(request): Extension<RequestId>,
     Path((client_id, external_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let partner = crate::embed::authenticate_partner(&state, &headers).await?;
-    if partner.client_id.as_str() != client_id {
-        return Err(ApiError::AccessDenied(
-            "a client may only provision its own users".into(),
-        ));
-    }
-    if !valid_external_id(&external_id) {
-        return Err(ApiError::InvalidRequest(
-            format!("external id must be 1 to {MAX_EXTERNAL_ID_LEN} printable characters").into(),
-        ));
-    }
+    let partner = own_user(&state, &headers, &client_id, &external_id).await?;
     let body = body.map_err(|r| match r.status().as_u16() {
         413 => ApiError::PayloadTooLarge,
         _ => ApiError::InvalidRequest("unreadable body".into()),
@@ -111,6 +105,14 @@ pub async fn put_user(
             now(),
         )
         .await?;
+    AuditEvent::new(&format!("client:{client_id}"), "user.provisioned")
+        .request(&request)
+        .client(&client_id)
+        .tenant(partner.tenant.as_str())
+        .user(&user.id)
+        .detail(if user.created { "created" } else { "updated" })
+        .record(&state.db)
+        .await;
     let status = if user.created {
         StatusCode::CREATED
     } else {
@@ -126,4 +128,50 @@ pub async fn put_user(
         })),
     )
         .into_response())
+}
+
+/// Authenticates the partner backend of a per-user route and checks that the route
+/// names its own client and a well-formed user id.
+async fn own_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    client_id: &str,
+    external_id: &str,
+) -> Result<Arc<Partner>, ApiError> {
+    let partner = crate::embed::authenticate_partner(state, headers).await?;
+    if partner.client_id.as_str() != client_id {
+        return Err(ApiError::AccessDenied(
+            "a client may only manage its own users".into(),
+        ));
+    }
+    if !valid_external_id(external_id) {
+        return Err(ApiError::InvalidRequest(
+            format!("external id must be 1 to {MAX_EXTERNAL_ID_LEN} printable characters").into(),
+        ));
+    }
+    Ok(partner)
+}
+
+/// `DELETE /api/v1/partners/{client_id}/users/{external_id}`: removes the user, their
+/// record, account links and pending embed sessions; their tokens stop working at
+/// once. 204, or 404 when there is no such user.
+pub async fn delete_user(
+    State(state): State<AppState>,
+    Extension(request): Extension<RequestId>,
+    Path((client_id, external_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let partner = own_user(&state, &headers, &client_id, &external_id).await?;
+    let deleted = state.db.delete_user(&partner.tenant, &external_id).await?;
+    let Some(user) = deleted else {
+        return Err(ApiError::NotFound("no such user".into()));
+    };
+    AuditEvent::new(&format!("client:{client_id}"), "user.deleted")
+        .request(&request)
+        .client(&client_id)
+        .tenant(partner.tenant.as_str())
+        .user(&user)
+        .record(&state.db)
+        .await;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1213,7 +1213,7 @@ async fn api_across_audiences_scopes_tenants_and_origins() {
             (r.status, &r.body),
             (
                 403,
-                &error("access_denied", "a client may only provision its own users")
+                &error("access_denied", "a client may only manage its own users")
             ),
             "{path}"
         );

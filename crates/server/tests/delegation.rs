@@ -333,6 +333,7 @@ async fn every_exchange_refusal_has_its_exact_error() {
         iat: now() - 700,
         exp: now() - 100,
         act: None,
+        sid: None,
     };
     let expired = t.sign_access(&alice_claims);
     let forged = SigningKey::ed25519(t.server().state().keys.get().current.kid(), &[77; 32])
@@ -783,5 +784,63 @@ async fn a_saved_record_reaches_the_linked_downstream_and_never_holds_up_the_sav
     assert_eq!(save(&t, &alice, "Alice Clinic 4").await.0, 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(inbox.calls.lock().unwrap().len(), calls);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn revoking_a_users_token_ends_the_tokens_exchanged_from_it() {
+    let t = TestServer::start().await;
+    register(&t, None).await;
+    let alice = t.alice_token(None).await;
+    for statement in [
+        Downstream::myhealth().statement("p-1001"),
+        Downstream::labs().statement("lab-77"),
+    ] {
+        let r = link(&t, &alice, &statement).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let (status, _, body) = exchange(&t, Some(&portal()), &alice, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let hop1 = body["access_token"].as_str().unwrap().to_owned();
+    // The exchanged token carries the session of the token it was made from.
+    let claims = downstream_view(&t, &hop1, MYHEALTH).await;
+    assert!(claims.sid.is_some(), "{claims:?}");
+
+    let revoked = t
+        .http
+        .post(t.url("/oauth/revoke"))
+        .form(&[("token", alice.as_str()), ("client_id", "abc")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+
+    // Neither the user's token nor the one made from it can be exchanged any more.
+    let (status, _, body) = exchange(&t, Some(&portal()), &alice, &[]).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_grant")),
+        "{body}"
+    );
+    let (status, _, body) = exchange(
+        &t,
+        Some(&mh_backend()),
+        &hop1,
+        &[("audience", ""), ("resource", LABS)],
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_grant")),
+        "{body}"
+    );
+    assert_eq!(
+        body["error_description"],
+        "subject_token: its session was revoked"
+    );
+    // A new sign-in is a new session, and exchanges again.
+    let fresh = t.alice_token(None).await;
+    let (status, _, body) = exchange(&t, Some(&portal()), &fresh, &[]).await;
+    assert_eq!(status, 200, "{body}");
     t.stop().await;
 }

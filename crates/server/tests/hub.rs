@@ -43,6 +43,7 @@ async fn hub_page_carries_the_client_config_and_a_strict_csp() {
         json!({
             "client_id": "abc", "tenant": "abc", "origins": [ABC_ORIGIN, ABC_SITE2],
             "issuer": ISSUER, "api_audience": API, "token_endpoint": "/oauth/token",
+            "revocation_endpoint": "/oauth/revoke",
             "scopes": "form.read form.write", "expose_tokens": false,
         })
     );

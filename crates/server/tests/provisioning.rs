@@ -100,7 +100,7 @@ async fn provisioning_refuses_bad_callers() {
         (status, body),
         (
             403,
-            error("access_denied", "a client may only provision its own users")
+            error("access_denied", "a client may only manage its own users")
         )
     );
     let used = abc.client_assertion();

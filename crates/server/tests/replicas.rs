@@ -352,3 +352,102 @@ async fn a_partner_key_rotation_reaches_every_replica_within_the_cache_time() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revocation_deletion_and_partner_updates_reach_the_other_replica() {
+    let s = Shared::new().await;
+    let (a, b) = (s.replica(30), s.replica(30));
+
+    // A token revoked through one replica is refused by the other at once.
+    let token = s.token(&a, "alice").await;
+    assert_eq!(s.record(&b, &token, None).await.0, 200);
+    let r = s
+        .http
+        .post(a.url("/oauth/revoke"))
+        .form(&[("token", token.as_str()), ("client_id", "abc")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, _, body) = s.record(&b, &token, None).await;
+    assert_eq!((status, &body["error"]), (401, &json!("invalid_token")));
+
+    // A user deleted with the CLI: their token from either replica dies at once.
+    let (ta, tb) = (s.token(&a, "alice").await, s.token(&b, "alice").await);
+    s.admin(&["user", "delete", "--tenant", "abc", "alice"]);
+    for (at, token) in [(&a, &ta), (&b, &tb), (&a, &tb), (&b, &ta)] {
+        assert_eq!(s.record(at, token, None).await.0, 401);
+    }
+
+    // A partner update reaches both replicas within the cache time, without a restart.
+    let out = s.admin(&[
+        "partner",
+        "update",
+        "abc",
+        "--jit-users",
+        "true",
+        "--token-lifetime",
+        "90",
+    ]);
+    let shown: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            shown["jit_users"].clone(),
+            shown["token_lifetime_secs"].clone()
+        ),
+        (json!(true), json!(90))
+    );
+    let start = Instant::now();
+    // A user of its own per replica: one created through a replica that has seen the
+    // change would let the other sign it in on its stale registration.
+    for (r, user) in [(&a, "newcomer-a"), (&b, "newcomer-b")] {
+        loop {
+            let (status, body) = s.redeem(r, &Partner::abc().assertion(user)).await;
+            if status == 200 {
+                assert_eq!(body["expires_in"], 90);
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "a replica kept the old registration: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    // The trail has both replicas' and the CLI's events, in order, and no token.
+    let trail = s.admin(&["audit", "--client", "abc", "--since", "1h", "--json"]);
+    let events: Vec<Value> = trail
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    for want in ["token.issued", "token.revoked", "partner.updated"] {
+        assert!(names.contains(&want), "{names:?}");
+    }
+    let updated = events
+        .iter()
+        .find(|e| e["event"] == "partner.updated")
+        .unwrap();
+    assert_eq!(
+        updated["detail"],
+        "token_lifetime_secs: 600 -> 90; jit_users: false -> true"
+    );
+    assert!(updated["actor"].as_str().unwrap().starts_with("cli:"));
+    let at: Vec<i64> = events
+        .iter()
+        .map(|e| e["at_ms"].as_i64().unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] <= w[1]));
+    assert!(!trail.contains(&token) && !trail.contains(&ta));
+    let deleted = s.admin(&["audit", "--since", "1h"]);
+    assert!(
+        deleted.lines().any(|l| l.contains("\tuser.deleted\tok\t")),
+        "{deleted}"
+    );
+    let none = s.admin(&["audit", "--client", "nobody", "--since", "1h"]);
+    assert_eq!(none, "");
+}

@@ -122,6 +122,7 @@ pub fn alice_claims() -> AccessTokenClaims {
         iat: now(),
         exp: now() + 600,
         act: None,
+        sid: None,
     }
 }
 
