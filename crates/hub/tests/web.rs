@@ -8,7 +8,7 @@ use crosspass_hub::ladder::{self, StartPlan};
 use crosspass_hub::store::{is_usable, Backend, Session, StoredToken, TokenStore};
 use crosspass_hub::{Hub, HubConfig};
 use crosspass_protocol::jose::b64_encode;
-use crosspass_protocol::rpc::{HubMessage, Ready, SessionInfo, StorageRung, TokenGrant};
+use crosspass_protocol::rpc::{Ended, HubMessage, Ready, SessionInfo, StorageRung, TokenGrant};
 use crosspass_protocol::{AccessToken, ClientId, ErrorCode, ScopeSet, TenantId};
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
@@ -42,7 +42,8 @@ fn config_exposing(client: &str, tenant: &str, origins: &[&str], expose: bool) -
     let origins: Vec<String> = origins.iter().map(|o| format!("\"{o}\"")).collect();
     HubConfig::from_json(&format!(
         r#"{{"client_id":"{client}","tenant":"{tenant}","origins":[{}],"issuer":"{ISSUER}",
-        "api_audience":"{AUDIENCE}","token_endpoint":"/oauth/token","scopes":"form.read form.write",
+        "api_audience":"{AUDIENCE}","token_endpoint":"/oauth/token",
+        "revocation_endpoint":"/oauth/revoke","scopes":"form.read form.write",
         "expose_tokens":{expose}}}"#,
         origins.join(",")
     ))
@@ -243,10 +244,40 @@ async fn handshake_then_session_lifecycle() {
         ErrorCode::LoginRequired
     );
 
+    // Signing out revokes the token at the revocation endpoint (RFC 7009) as the
+    // public client it was issued to; the requests are recorded on their way out.
+    js_sys::Function::new_no_args(
+        "window.__sent = []; const f = window.fetch; \
+         window.fetch = (url, init) => { window.__sent.push([String(url), String(init.body)]); return f(url, init); };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
     let end = r#"{"crosspass":2,"id":"e1","method":"session.end"}"#;
     port.post_message(&end.into()).unwrap();
-    crosspass_web::sleep(100).await;
+    // session.changed comes first (the browser forgets at once), then the answer.
+    let mut ended = false;
+    for _ in 0..2 {
+        if let HubMessage::Response(r) =
+            HubMessage::decode(&next_message(&port, 2000).await.unwrap()).unwrap()
+        {
+            ended = r.into_result::<Ended>().is_ok();
+        }
+    }
+    assert!(ended);
     assert_eq!(error_code(call(&port, get).await), ErrorCode::LoginRequired);
+    let sent = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__sent".into()).unwrap();
+    let sent: Vec<(String, String)> = Array::from(&sent)
+        .iter()
+        .map(|e| {
+            let pair = Array::from(&e);
+            (
+                pair.get(0).as_string().unwrap(),
+                pair.get(1).as_string().unwrap(),
+            )
+        })
+        .collect();
+    let form = format!("token={token}&token_type_hint=access_token&client_id=c-life");
+    assert_eq!(sent, [("/oauth/revoke".to_owned(), form)]);
 }
 
 #[wasm_bindgen_test]
