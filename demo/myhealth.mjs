@@ -9,7 +9,8 @@
 // Its two jobs toward XYZ:
 //  * account links: its signed-in user may share their MyHealth account with XYZ. Its
 //    backend signs a short-lived, single-use statement "p-1001 is my user" for XYZ's
-//    issuer (`/link-statement`); the page posts it to the partner page that opened it
+//    issuer (`/link-statement`), with the nonce XYZ issued for the XYZ user being linked;
+//    the page posts it to the partner page that opened it
 //    (exact origin), which hands it to XYZ with the user's XYZ token.
 //  * `POST /xyz/record`: XYZ sends a linked user's saved record here, on the user's
 //    behalf, with a token exchanged for MyHealth. MyHealth trusts it only after its own
@@ -48,10 +49,13 @@ const { positionals, values: opt } = parseArgs({
 const patients = opt.users.split(",").map((name, i) => ({ id: `p-${1001 + i}`, name }));
 const partnerOrigins = opt["partner-origins"].split(",").filter(Boolean);
 
-/** A statement for XYZ that `patient` is MyHealth's user (the account-link step). */
-function linkStatement(key, patient) {
+/**
+ * A statement for XYZ that `patient` is MyHealth's user (the account-link step),
+ * signing back the nonce XYZ issued to the XYZ user being linked.
+ */
+function linkStatement(key, patient, nonce) {
   const t = now();
-  return new SignJWT({})
+  return new SignJWT({ nonce })
     .setProtectedHeader({ alg: ALG, typ: "account-link+jwt", kid: key.kid })
     .setIssuer(opt.origin)
     .setSubject(patient.id)
@@ -148,7 +152,14 @@ async function serve() {
       // patient's browser fetch one.
       if (req.headers.origin !== opt.origin) return json(res, 403, { error: "forbidden" });
       if (!patient) return json(res, 401, { error: "login_required" });
-      return json(res, 200, { statement: await linkStatement(key, patient) });
+      let nonce = "";
+      try {
+        nonce = String(JSON.parse(await readBody(req)).nonce ?? "");
+      } catch {
+        // not JSON: no nonce
+      }
+      if (!/^[A-Za-z0-9_-]{8,128}$/.test(nonce)) return json(res, 400, { error: "nonce_required" });
+      return json(res, 200, { statement: await linkStatement(key, patient, nonce) });
     }
     if (req.method === "GET" && url.pathname === "/received") {
       if (!patient) return json(res, 401, { error: "login_required" });

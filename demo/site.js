@@ -88,15 +88,33 @@ export function showMyHealth(crosspass, myhealth) {
   };
   const refresh = () => show().catch(() => status.replaceChildren("Sign in to XYZ to see your MyHealth link."));
 
-  link.addEventListener("click", () => {
-    const popup = window.open(`${myhealth}/link?for=${encodeURIComponent(location.origin)}`, "myhealth-link", "popup,width=520,height=480");
+  // Linking: XYZ issues a nonce for this user; MyHealth, in its own popup where its
+  // user signs in, signs it back in a statement about that user; we hand the statement
+  // to XYZ with a fresh assertion of ours for the same user (XYZ asks for both, so a
+  // stolen token alone links nothing).
+  link.addEventListener("click", async () => {
+    // Opened at once, inside the click, so no popup blocker stops it.
+    const popup = window.open("about:blank", "myhealth-link", "popup,width=520,height=480");
+    if (!popup) return status.replaceChildren("Allow popups to link MyHealth.");
+    const issued = await crosspass.fetch("/api/v1/me/links/nonces", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ downstream: "myhealth" }),
+    });
+    if (!issued.ok) {
+      popup.close();
+      return status.replaceChildren(`XYZ refused a link nonce: HTTP ${issued.status}`);
+    }
+    const { nonce } = await issued.json();
+    const params = new URLSearchParams({ for: location.origin, nonce });
+    popup.location = `${myhealth}/link?${params}`;
     const onMessage = async (event) => {
       if (event.origin !== myhealth || event.source !== popup || event.data?.type !== "myhealth-link") return;
       window.removeEventListener("message", onMessage);
       const res = await crosspass.fetch("/api/v1/me/links", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ statement: String(event.data.statement) }),
+        body: JSON.stringify({ statement: String(event.data.statement), assertion: await getAssertion() }),
       });
       if (!res.ok) status.replaceChildren(`XYZ refused the link: ${(await res.json()).error_description}`);
       else await refresh();

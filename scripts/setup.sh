@@ -49,6 +49,18 @@ fi
 note "$("$CHROMIUM" --version 2>/dev/null | head -1): ok"
 note "$("$(pg_bin)/postgres" --version): ok"
 
+# jwtXploiter, the JWT attack tool whose playbook `npm test` runs against a live server
+# (tests/jwt-playbook/run.mjs), in a virtualenv of its own. Pinned: 1.2.1 imports
+# cryptography internals that releases after 36 removed.
+jwtxpl=.tools/jwtxploiter
+if ! "$jwtxpl/bin/jwtxpl" --help >/dev/null 2>&1; then
+  rm -rf "$jwtxpl"
+  python3 -m venv "$jwtxpl"
+  "$jwtxpl/bin/pip" install -q --disable-pip-version-check \
+    "jwtxploiter==1.2.1" "cryptography==36.0.2" "cffi==2.1.1" "pycparser==3.12"
+fi
+note "jwtXploiter 1.2.1: ok"
+
 # Reinstall node_modules only when package.json or the lockfile changed since the last
 # install (the stamp holds their hash).
 stamp=node_modules/.crosspass-stamp

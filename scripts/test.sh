@@ -34,6 +34,7 @@ stage() {
   case "$kind" in
     cargo) read -r p f < <(count_cargo "$log") ;;
     playwright) read -r p f < <(node tests/e2e/count.mjs) ;;
+    playbook) read -r p f < <(awk '/^playbook:/ {print $2, $4}' "$log") ;;
   esac
   if ((rc != 0 && f == 0)); then f=1; fi
   passed=$((passed + p)) failed=$((failed + f))
@@ -72,6 +73,8 @@ if [[ ! -x "$server_bin" ]] ||
   [[ -n "$(find crates/server crates/protocol Cargo.toml Cargo.lock -newer "$server_bin" -print -quit)" ]]; then
   stage "build server (dev)" gate cargo build -p crosspass-server
 fi
+# The JWT attack playbook, black box against the server binary (SECURITY.md).
+CROSSPASS_SERVER_BIN="$server_bin" stage "jwt attack playbook" playbook node tests/jwt-playbook/run.mjs
 stage "wasm tests (chromium)" cargo \
   cargo test --target wasm32-unknown-unknown -p crosspass-web -p crosspass-hub --all-features --no-fail-fast
 if stage "build wasm" gate bash scripts/build-wasm.sh && stage "build sites" gate bash scripts/build-sites.sh; then

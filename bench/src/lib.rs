@@ -42,6 +42,7 @@ pub fn partner_input(i: u64, jwks: &str) -> PartnerInput {
         token_lifetime_secs: 600,
         jit_users: false,
         expose_tokens: false,
+        allow_http_origins: false,
     }
 }
 

@@ -82,7 +82,10 @@ test("without storage access, the first-party popup carries the session to examp
   await expect(onAbc).toHaveText("Open XYZ to continue");
   const popup = context.waitForEvent("page");
   await onAbc.click();
-  await expect((await popup).url()).toContain(`${XYZ}/hub/popup`);
+  const opened = await popup;
+  await expect(opened.url()).toContain(`${XYZ}/hub/popup`);
+  // Named for this one open only, so no other page can target it by name.
+  expect(await opened.evaluate(() => window.name)).toMatch(/^crosspass-[0-9a-f]+$/);
   expect(await abc.evaluate(() => window.storageRequest)).toMatchObject({ rung: "first_party_popup" });
 
   const example2 = await context.newPage();

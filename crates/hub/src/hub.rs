@@ -537,14 +537,16 @@ impl Hub {
             &token::form_encode(&[("client_id", self.config.client_id.as_str())]),
         ]
         .concat();
+        // A name of its own each time: a fixed one would let any page that knows it
+        // target the window (`window.open(url, name)`) or reuse one already open.
+        let name = format!(
+            "crosspass-{:x}",
+            (js_sys::Math::random() * 2f64.powi(52)) as u64
+        );
         let opened = web_sys::window()
             .and_then(|w| {
-                w.open_with_url_and_target_and_features(
-                    &url,
-                    "crosspass",
-                    "popup,width=480,height=600",
-                )
-                .ok()
+                w.open_with_url_and_target_and_features(&url, &name, "popup,width=480,height=600")
+                    .ok()
             })
             .flatten();
         match opened {

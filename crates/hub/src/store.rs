@@ -9,8 +9,11 @@ use crosspass_protocol::{AccessToken, ClientId, ScopeSet, TenantId};
 /// A token is handed out only while it has at least this long to live, so that it
 /// never dies in flight.
 pub const MIN_REMAINING_SECS: i64 = 30;
-/// Most tokens kept per tenant; the shortest-lived go first.
-pub const MAX_TOKENS: usize = 16;
+/// Most tokens kept per client; the shortest-lived go first. Counted per client, so
+/// one client's tokens (or forgeries handed to it) never push out another's.
+pub const MAX_TOKENS_PER_CLIENT: usize = 8;
+/// Most tokens a session holds (16 clients of one tenant at the limit).
+pub const MAX_TOKENS: usize = 16 * MAX_TOKENS_PER_CLIENT;
 /// Largest stored session read back, so a corrupted entry cannot stall the hub.
 const MAX_SESSION_BYTES: usize = 64 * 1024;
 
@@ -129,17 +132,40 @@ impl Session {
         self.prune(now);
     }
 
-    /// Drops expired tokens and keeps at most [`MAX_TOKENS`].
+    /// Drops expired tokens and keeps at most [`MAX_TOKENS_PER_CLIENT`] of each client,
+    /// and [`MAX_TOKENS`] in all.
     pub fn prune(&mut self, now: i64) {
         self.tokens.retain(|t| t.expires_at > now);
-        while self.tokens.len() > MAX_TOKENS {
-            let shortest = self
+        loop {
+            // The shortest-lived token of a client over its limit, if any.
+            let over = self
                 .tokens
                 .iter()
                 .enumerate()
+                .filter(|(_, t)| {
+                    self.tokens
+                        .iter()
+                        .filter(|o| o.client_id == t.client_id)
+                        .count()
+                        > MAX_TOKENS_PER_CLIENT
+                })
                 .min_by_key(|(_, t)| t.expires_at)
-                .map_or(0, |(i, _)| i);
-            self.tokens.remove(shortest);
+                .map(|(i, _)| i);
+            match over {
+                Some(i) => {
+                    self.tokens.remove(i);
+                }
+                None if self.tokens.len() > MAX_TOKENS => {
+                    let shortest = self
+                        .tokens
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|(_, t)| t.expires_at)
+                        .map_or(0, |(i, _)| i);
+                    self.tokens.remove(shortest);
+                }
+                None => break,
+            }
         }
     }
 
@@ -321,8 +347,35 @@ mod tests {
         for i in 0..40 {
             s.insert(token("abc", &format!("s{i}"), NOW + 1000 + i), NOW);
         }
+        assert_eq!(s.tokens.len(), MAX_TOKENS_PER_CLIENT);
+        assert!(s.tokens.iter().all(|t| t.expires_at >= NOW + 1032));
+    }
+
+    #[test]
+    fn one_clients_tokens_never_push_out_anothers() {
+        let mut s = Session::default();
+        s.insert(token("def", "form.read", NOW + 60), NOW);
+        // abc's page hands its hub a flood of long-lived (forged, well-bound) tokens.
+        for i in 0..100 {
+            s.insert(token("abc", &format!("s{i}"), NOW + 3000 + i), NOW);
+        }
+        let def = ClientId::new("def").unwrap();
+        let read = ScopeSet::parse("form.read").unwrap();
+        assert_eq!(s.candidates(&def, &read, NOW).len(), 1);
+        let abc = s.tokens.iter().filter(|t| t.client_id.as_str() == "abc");
+        assert_eq!(abc.count(), MAX_TOKENS_PER_CLIENT);
+
+        // Past the overall bound, the shortest-lived token goes, whoever holds it.
+        let mut s = Session::default();
+        for c in 0..MAX_TOKENS {
+            s.insert(
+                token(&format!("c{c}"), "form.read", NOW + 100 + c as i64),
+                NOW,
+            );
+        }
+        s.insert(token("late", "form.read", NOW + 5000), NOW);
         assert_eq!(s.tokens.len(), MAX_TOKENS);
-        assert!(s.tokens.iter().all(|t| t.expires_at >= NOW + 1000));
+        assert!(s.tokens.iter().all(|t| t.expires_at > NOW + 100));
     }
 
     #[test]

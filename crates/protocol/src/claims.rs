@@ -16,6 +16,10 @@ pub const ID_JAG_TYP: &str = "oauth-id-jag+jwt";
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 /// Longest lifetime (`exp - iat`) of an assertion.
 pub const MAX_ASSERTION_LIFETIME_SECS: i64 = 300;
+/// Longest lifetime (`exp - iat`) of an XYZ access token: a registration may ask for
+/// at most this, and a token claiming more is refused as a forgery, by the server and
+/// by the hub (which cannot check signatures, but need not keep a year-3000 token).
+pub const MAX_ACCESS_TOKEN_LIFETIME_SECS: i64 = 3600;
 /// Clock skew tolerated between partner, XYZ and browser clocks.
 pub const DEFAULT_LEEWAY_SECS: i64 = 30;
 /// Longest `jti` accepted.
@@ -122,6 +126,10 @@ pub struct AssertionClaims {
     /// Requested scopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeSet>,
+    /// In an account-link statement: the nonce XYZ issued to the XYZ user being
+    /// linked, signed back by the downstream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
 }
 
 impl AssertionClaims {
@@ -359,6 +367,9 @@ impl BindingRef<'_> {
         if self.iat > now.saturating_add(DEFAULT_LEEWAY_SECS) {
             return Err(ClaimError::IssuedInFuture);
         }
+        if self.exp.saturating_sub(self.iat) > MAX_ACCESS_TOKEN_LIFETIME_SECS {
+            return Err(ClaimError::LifetimeTooLong);
+        }
         Ok(())
     }
 }
@@ -429,6 +440,7 @@ mod tests {
             exp: Some(NOW + 120),
             nbf: None,
             scope: Some(ScopeSet::parse("form.read").unwrap()),
+            nonce: None,
         }
     }
 
@@ -734,6 +746,21 @@ mod tests {
         assert_eq!(
             future.check(&expect, NOW, 30),
             Err(ClaimError::IssuedInFuture)
+        );
+        // A year-3000 expiry is a forgery, whatever else the token says.
+        let mut forever = access();
+        forever.exp = 32_503_680_000;
+        assert_eq!(
+            forever.check(&expect, NOW, 30),
+            Err(ClaimError::LifetimeTooLong)
+        );
+        let mut longest = access();
+        longest.exp = NOW + MAX_ACCESS_TOKEN_LIFETIME_SECS;
+        longest.check(&expect, NOW, 30).unwrap();
+        // The hand codec's copy of the binding checks the same.
+        assert_eq!(
+            forever.binding().check(&expect, NOW, 30),
+            Err(ClaimError::LifetimeTooLong)
         );
     }
 }

@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations};
 use crosspass_protocol::{AccessToken, TenantId};
@@ -37,6 +37,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/api/v1/me/links",
             get(links::get_links).post(links::post_link),
         )
+        .route("/api/v1/me/links/nonces", post(links::post_nonce))
         .route("/api/v1/me/links/{downstream}", delete(links::delete_link))
         .method_not_allowed_fallback(crate::app::method_not_allowed)
         .layer(middleware::from_fn_with_state(state, cors))
@@ -46,14 +47,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
 /// against the token's client, for [`cors`] to answer with.
 #[derive(Clone, Debug, Default)]
 struct CorsSlot(Arc<OnceLock<HeaderValue>>);
-
-async fn registered_anywhere(db: &Db, origin: &str) -> Result<bool, DbError> {
-    Ok(db
-        .all_origins()
-        .await?
-        .iter()
-        .any(|list| list.allows_serialized(origin)))
-}
 
 /// CORS: preflights (which carry no token) are answered for any registered partner
 /// origin; actual responses carry CORS headers only for an origin registered for the
@@ -75,7 +68,7 @@ async fn cors(State(state): State<AppState>, mut req: Request, next: Next) -> Re
     let allow = match (slot.0.get(), origin) {
         (Some(o), _) => Some(o.clone()),
         (None, Some(o)) if response.status() == StatusCode::UNAUTHORIZED => {
-            match registered_anywhere(&state.db, &o).await {
+            match state.registry.registered_anywhere(&state.db, &o).await {
                 Ok(true) => HeaderValue::from_str(&o).ok(),
                 _ => None,
             }
@@ -105,7 +98,7 @@ async fn preflight(state: &AppState, origin: Option<&str>, headers: &HeaderMap) 
     let Some(origin) = origin else {
         return response;
     };
-    match registered_anywhere(&state.db, origin).await {
+    match state.registry.registered_anywhere(&state.db, origin).await {
         Ok(true) if method_ok => {}
         Ok(_) => return response,
         Err(e) => return ApiError::from(e).into_response(),
@@ -161,6 +154,7 @@ impl FromRequestParts<AppState> for Authed {
             client_id: None,
             required_scope: None,
         };
+        state.follow_key_changes().await?;
         let claims = state
             .keys
             .validate(&state.db, &token, &expect)

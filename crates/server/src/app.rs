@@ -17,6 +17,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use std::net::SocketAddr;
 use std::ops::Deref;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -39,6 +40,8 @@ pub struct Shared {
     pub registry: RegistryCache,
     /// The client of outbound calls (the record sync).
     pub http: reqwest::Client,
+    /// The registry version the signing keys were last reread at.
+    keys_version: AtomicI64,
 }
 
 /// Cheap-to-clone handle on [`Shared`].
@@ -74,7 +77,20 @@ impl AppState {
             config,
             db,
             keys,
+            keys_version: AtomicI64::new(i64::MIN),
         })))
+    }
+
+    /// Rereads XYZ's signing keys when the registry changed since they were last read:
+    /// a rotation or an emergency revocation (`crosspass keys revoke`) bumps its
+    /// version, so every replica follows within `registry_cache_secs`. Called where
+    /// tokens are signed, verified or published.
+    pub async fn follow_key_changes(&self) -> Result<(), DbError> {
+        let v = self.registry.version(&self.db).await?;
+        if self.keys_version.swap(v, Ordering::AcqRel) != v {
+            self.keys.reload(&self.db).await?;
+        }
+        Ok(())
     }
 
     /// The partner with this client id (cached briefly, as every lookup below).

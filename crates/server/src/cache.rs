@@ -7,6 +7,7 @@
 
 use crate::db::{Db, DbError, DownstreamKey};
 use crate::registry::{Downstream, Idp, Partner, Service};
+use crosspass_protocol::{ClientId, OriginAllowlist};
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
@@ -16,14 +17,58 @@ use std::time::{Duration, Instant};
 /// Entries kept per kind before the map is thinned. Unknown keys are cached too, so a
 /// flood of made-up ones must not grow it without bound; they are dropped first.
 const MAX_ENTRIES: usize = 65_536;
+/// Bytes of keys of unknown entries kept per kind: made-up keys are the caller's
+/// choice, so they are bounded by size as well as by number.
+const MAX_MISS_BYTES: usize = 1 << 20;
+/// Longest key that can name a registry entry: issuers and audiences are at most 256
+/// characters (`registry.rs`), client ids 64. A longer one is unknown without a lookup.
+const MAX_KEY_LEN: usize = 256;
+
+/// Whether `key` could name a registry entry at all; one that cannot is answered
+/// "unknown" without touching the database or the cache.
+fn plausible(key: &str) -> bool {
+    !key.is_empty() && key.len() <= MAX_KEY_LEN && !key.chars().any(char::is_control)
+}
+
+/// The bytes a key holds.
+trait KeyBytes {
+    fn bytes(&self) -> usize;
+}
+
+impl KeyBytes for String {
+    fn bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+impl KeyBytes for (DownstreamKey, String) {
+    fn bytes(&self) -> usize {
+        self.1.len()
+    }
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The registry version some entries were read at, and the entries: the value, or
-/// `None` when there is none.
-type Versioned<K, V> = (Option<i64>, HashMap<K, Option<Arc<V>>>);
+/// The entries read at one registry version: the value, or `None` when there is none,
+/// and the bytes of the keys of the `None`s.
+#[derive(Debug)]
+struct Versioned<K, V> {
+    version: Option<i64>,
+    entries: HashMap<K, Option<Arc<V>>>,
+    miss_bytes: usize,
+}
+
+impl<K, V> Versioned<K, V> {
+    fn at(version: Option<i64>) -> Self {
+        Self {
+            version,
+            entries: HashMap::new(),
+            miss_bytes: 0,
+        }
+    }
+}
 
 /// Entries of one kind.
 #[derive(Debug)]
@@ -31,10 +76,10 @@ struct Map<K, V> {
     entries: Mutex<Versioned<K, V>>,
 }
 
-impl<K: Eq + Hash, V> Map<K, V> {
+impl<K: Eq + Hash + KeyBytes, V> Map<K, V> {
     fn new() -> Self {
         Self {
-            entries: Mutex::new((None, HashMap::new())),
+            entries: Mutex::new(Versioned::at(None)),
         }
     }
 
@@ -47,24 +92,27 @@ impl<K: Eq + Hash, V> Map<K, V> {
     ) -> Result<Option<Arc<V>>, DbError> {
         {
             let mut map = lock(&self.entries);
-            if map.0 != Some(version) {
-                *map = (Some(version), HashMap::new());
+            if map.version != Some(version) {
+                *map = Versioned::at(Some(version));
             }
-            if let Some(hit) = map.1.get(&key) {
+            if let Some(hit) = map.entries.get(&key) {
                 return Ok(hit.clone());
             }
         }
         let value = load.await?.map(Arc::new);
         let mut map = lock(&self.entries);
         // A row read before a change the cache has since seen must not outlive it.
-        if map.0 == Some(version) {
-            if map.1.len() >= MAX_ENTRIES {
-                map.1.retain(|_, v| v.is_some());
-                if map.1.len() >= MAX_ENTRIES {
-                    map.1.clear();
+        if map.version == Some(version) {
+            let miss = if value.is_none() { key.bytes() } else { 0 };
+            if map.entries.len() >= MAX_ENTRIES || map.miss_bytes + miss > MAX_MISS_BYTES {
+                map.entries.retain(|_, v| v.is_some());
+                map.miss_bytes = 0;
+                if map.entries.len() >= MAX_ENTRIES {
+                    map.entries.clear();
                 }
             }
-            map.1.insert(key, value.clone());
+            map.miss_bytes += miss;
+            map.entries.insert(key, value.clone());
         }
         Ok(value)
     }
@@ -86,6 +134,9 @@ pub struct RegistryCache {
     idps: Map<String, Idp>,
     services: Map<String, Service>,
     downstreams: Map<(DownstreamKey, String), Downstream>,
+    /// Every partner's origins, for CORS preflights (which carry no token to tell the
+    /// client by), at one registry version.
+    origins: Mutex<Option<(i64, Arc<Vec<OriginAllowlist>>)>>,
 }
 
 impl RegistryCache {
@@ -99,11 +150,12 @@ impl RegistryCache {
             idps: Map::new(),
             services: Map::new(),
             downstreams: Map::new(),
+            origins: Mutex::new(None),
         }
     }
 
     /// The registry version, read from the database when the last read is `ttl` old.
-    async fn version(&self, db: &Db) -> Result<i64, DbError> {
+    pub async fn version(&self, db: &Db) -> Result<i64, DbError> {
         if let Some((v, at)) = lock(&self.version).seen {
             if at.elapsed() < self.ttl {
                 return Ok(v);
@@ -114,8 +166,30 @@ impl RegistryCache {
         Ok(v)
     }
 
+    /// Whether `origin` is registered for any partner: one database read per registry
+    /// version, not one per request.
+    pub async fn registered_anywhere(&self, db: &Db, origin: &str) -> Result<bool, DbError> {
+        let v = self.version(db).await?;
+        let cached = lock(&self.origins)
+            .as_ref()
+            .filter(|(at, _)| *at == v)
+            .map(|(_, all)| Arc::clone(all));
+        let all = match cached {
+            Some(all) => all,
+            None => {
+                let all = Arc::new(db.all_origins().await?);
+                *lock(&self.origins) = Some((v, Arc::clone(&all)));
+                all
+            }
+        };
+        Ok(all.iter().any(|list| list.allows_serialized(origin)))
+    }
+
     /// The partner with this client id.
     pub async fn partner(&self, db: &Db, client_id: &str) -> Result<Option<Arc<Partner>>, DbError> {
+        if ClientId::new(client_id).is_err() {
+            return Ok(None);
+        }
         let v = self.version(db).await?;
         self.partners
             .get(v, client_id.to_owned(), db.partner(client_id))
@@ -128,6 +202,9 @@ impl RegistryCache {
         db: &Db,
         issuer: &str,
     ) -> Result<Option<Arc<Partner>>, DbError> {
+        if !plausible(issuer) {
+            return Ok(None);
+        }
         let v = self.version(db).await?;
         self.partners_by_issuer
             .get(v, issuer.to_owned(), db.partner_by_issuer(issuer))
@@ -136,12 +213,18 @@ impl RegistryCache {
 
     /// The enterprise IdP whose ID-JAGs carry this `iss`.
     pub async fn idp(&self, db: &Db, issuer: &str) -> Result<Option<Arc<Idp>>, DbError> {
+        if !plausible(issuer) {
+            return Ok(None);
+        }
         let v = self.version(db).await?;
         self.idps.get(v, issuer.to_owned(), db.idp(issuer)).await
     }
 
     /// The service with this client id.
     pub async fn service(&self, db: &Db, client_id: &str) -> Result<Option<Arc<Service>>, DbError> {
+        if ClientId::new(client_id).is_err() {
+            return Ok(None);
+        }
         let v = self.version(db).await?;
         self.services
             .get(v, client_id.to_owned(), db.service(client_id))
@@ -155,6 +238,9 @@ impl RegistryCache {
         key: DownstreamKey,
         value: &str,
     ) -> Result<Option<Arc<Downstream>>, DbError> {
+        if !plausible(value) {
+            return Ok(None);
+        }
         let v = self.version(db).await?;
         self.downstreams
             .get(v, (key, value.to_owned()), db.downstream_by(key, value))
@@ -189,6 +275,7 @@ mod tests {
             token_lifetime_secs: 600,
             jit_users: false,
             expose_tokens: false,
+            allow_http_origins: false,
         }
         .validate()
         .unwrap()
@@ -257,6 +344,41 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(def.client_id.as_str(), "def");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn keys_that_cannot_exist_are_not_looked_up_and_misses_are_bounded_by_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = abc_db(&dir).await;
+        let cache = RegistryCache::new(Duration::from_secs(60));
+        let huge = "a".repeat(64 * 1024);
+        assert!(cache.partner(&db, &huge).await.unwrap().is_none());
+        assert!(cache.partner_by_issuer(&db, &huge).await.unwrap().is_none());
+        assert!(cache.idp(&db, "http://x\n").await.unwrap().is_none());
+        assert!(lock(&cache.partners.entries).entries.is_empty());
+        assert!(lock(&cache.partners_by_issuer.entries).entries.is_empty());
+        assert!(lock(&cache.idps.entries).entries.is_empty());
+
+        // Plausible but unknown issuers: kept, up to the byte budget.
+        for i in 0..6_000 {
+            let issuer = format!("https://{i:0>240}");
+            assert!(cache
+                .partner_by_issuer(&db, &issuer)
+                .await
+                .unwrap()
+                .is_none());
+            let map = lock(&cache.partners_by_issuer.entries);
+            assert!(map.miss_bytes <= MAX_MISS_BYTES, "{}", map.miss_bytes);
+            let bytes: usize = map.entries.keys().map(String::len).sum();
+            assert_eq!(bytes, map.miss_bytes);
+        }
+        // A known partner is still found, and kept, through the flood.
+        assert!(cache
+            .partner_by_issuer(&db, "http://abc.localhost")
+            .await
+            .unwrap()
+            .is_some());
         db.close().await;
     }
 

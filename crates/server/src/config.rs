@@ -6,9 +6,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// Longest access-token lifetime a partner may be registered with. Retired signing
-/// keys stay published this long (plus skew) so no token outlives its key.
-pub const MAX_TOKEN_LIFETIME_SECS: i64 = 3600;
+/// Longest access-token lifetime a partner may be registered with.
+pub use crosspass_protocol::claims::MAX_ACCESS_TOKEN_LIFETIME_SECS as MAX_TOKEN_LIFETIME_SECS;
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]

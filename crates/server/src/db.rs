@@ -11,6 +11,10 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
 use std::str::FromStr;
 
+/// How long a spent `jti` is kept past its expiry: far more than the clocks of two
+/// replicas may drift apart.
+pub const JTI_PRUNE_MARGIN_SECS: i64 = 15 * 60;
+
 /// A storage failure, or stored data that no longer parses.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -305,8 +309,20 @@ impl Db {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        // Replicas reread their keys when the registry's version moves.
+        bump_registry(&mut tx).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Unpublishes a retired key at once (the current one must be rotated out first):
+    /// every token it signed stops verifying. False when no retired key has this id.
+    pub async fn remove_retired_key(&self, kid: &str) -> Result<bool, DbError> {
+        self.remove_registry_row(
+            "DELETE FROM signing_keys WHERE kid = $1 AND publish_until IS NOT NULL",
+            kid,
+        )
+        .await
     }
 
     /// Keys still published at `now`, newest first; expired ones are deleted.
@@ -368,10 +384,12 @@ impl Db {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Forgets `jti`s whose tokens can no longer be accepted anyway.
+    /// Forgets `jti`s whose tokens can no longer be accepted anyway, by any replica:
+    /// `now` is this replica's clock, and another one may run behind it and still take
+    /// the token as live, so a `jti` is kept [`JTI_PRUNE_MARGIN_SECS`] past its expiry.
     pub async fn prune_jtis(&self, now: i64) -> Result<u64, DbError> {
         let r = sqlx::query("DELETE FROM used_jtis WHERE expires_at < $1")
-            .bind(now)
+            .bind(now.saturating_sub(JTI_PRUNE_MARGIN_SECS))
             .execute(&self.pool)
             .await?;
         Ok(r.rows_affected())
@@ -664,19 +682,21 @@ impl Db {
 
     // --- account links ------------------------------------------------------------
 
-    /// Links `user` to `subject` at `downstream`, replacing the user's earlier link
-    /// there. A `subject` already linked to another user is a unique violation.
-    pub async fn upsert_link(
+    /// Links the user's account to `subject` at `downstream`, unless the user already
+    /// has a link there: an existing link is never replaced (unlinking is its own
+    /// step). Returns whether the link is new, and the subject linked there now:
+    /// `subject`, or the one that stays. Another user's link to the same subject is a
+    /// unique violation.
+    pub async fn insert_link(
         &self,
         user: &str,
         downstream: &DownstreamId,
         subject: &str,
         now: i64,
-    ) -> Result<(), DbError> {
-        sqlx::query(
+    ) -> Result<(bool, String), DbError> {
+        let r = sqlx::query(
             "INSERT INTO links (user_id, downstream, subject, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id, downstream) DO UPDATE SET subject = excluded.subject, \
-             created_at = excluded.created_at, synced_at = NULL, sync_status = NULL",
+             ON CONFLICT (user_id, downstream) DO NOTHING",
         )
         .bind(user)
         .bind(downstream.as_str())
@@ -684,7 +704,60 @@ impl Db {
         .bind(now)
         .execute(&self.pool)
         .await?;
+        let now_linked = self
+            .linked_subject(user, downstream)
+            .await?
+            .ok_or(DbError::Corrupt("links"))?;
+        Ok((r.rows_affected() == 1, now_linked))
+    }
+
+    /// Stores a link nonce (its hash) for `user` and `downstream`, and forgets expired
+    /// ones.
+    pub async fn insert_link_nonce(
+        &self,
+        nonce_hash: &str,
+        user: &str,
+        downstream: &DownstreamId,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM link_nonces WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO link_nonces (nonce_hash, user_id, downstream, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(nonce_hash)
+        .bind(user)
+        .bind(downstream.as_str())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// Spends the nonce with this hash if it was issued to `user` for `downstream` and
+    /// has not expired: true once, on any replica (the delete is the check).
+    pub async fn spend_link_nonce(
+        &self,
+        nonce_hash: &str,
+        user: &str,
+        downstream: &DownstreamId,
+        now: i64,
+    ) -> Result<bool, DbError> {
+        let r = sqlx::query(
+            "DELETE FROM link_nonces WHERE nonce_hash = $1 AND user_id = $2 \
+             AND downstream = $3 AND expires_at >= $4",
+        )
+        .bind(nonce_hash)
+        .bind(user)
+        .bind(downstream.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
     }
 
     /// The user's links, by downstream.

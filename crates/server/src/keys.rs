@@ -113,6 +113,41 @@ pub async fn rotate(db: &Db, clock_skew_secs: i64) -> Result<SigningKey, DbError
     Ok(key)
 }
 
+/// Why `crosspass keys revoke` did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeKeyError {
+    /// No published key has this id.
+    #[error("no published signing key has this kid")]
+    Unknown,
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Emergency removal of a signing key: it leaves the JWKS and every token it signed is
+/// refused, on every replica within `registry_cache_secs`. A current key is first
+/// replaced by a new one. Returns the kid of the key that signs from now on.
+pub async fn revoke(db: &Db, kid: &str, clock_skew_secs: i64) -> Result<String, RevokeKeyError> {
+    let stored = db.keys(now()).await?;
+    let target = stored
+        .iter()
+        .find(|k| k.key.kid() == kid)
+        .ok_or(RevokeKeyError::Unknown)?;
+    let current = if target.publish_until.is_none() {
+        rotate(db, clock_skew_secs).await?.kid().to_owned()
+    } else {
+        stored
+            .iter()
+            .find(|k| k.publish_until.is_none())
+            .map(|k| k.key.kid().to_owned())
+            .unwrap_or_default()
+    };
+    if !db.remove_retired_key(kid).await? {
+        return Err(RevokeKeyError::Unknown);
+    }
+    Ok(current)
+}
+
 impl KeyStore {
     /// Loads the keys, creating the first one if there is none.
     pub async fn load(db: &Db) -> Result<Self, DbError> {

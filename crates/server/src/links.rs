@@ -1,15 +1,24 @@
-//! Account links (chained delegation): the signed-in XYZ user presents a statement a downstream
-//! signed about its own user — `typ: account-link+jwt`, `iss` the downstream, `sub`
-//! its user id, `aud` XYZ's issuer, a single-use `jti`, five minutes at most — and XYZ
-//! links the two accounts. Both sides are authenticated: the user by their XYZ access
-//! token, the downstream account by the downstream's pinned key. A link is never made
-//! from an identifier someone types.
+//! Account links (chained delegation): the signed-in XYZ user presents a statement a
+//! downstream signed about its own user — `typ: account-link+jwt`, `iss` the
+//! downstream, `sub` its user id, `aud` XYZ's issuer, a single-use `jti`, five minutes
+//! at most, and the `nonce` XYZ issued to this XYZ user for this downstream — and XYZ
+//! links the two accounts.
+//!
+//! Three things make a link hard to plant:
+//! - **The nonce** binds the statement to the XYZ user it was made for: one user's
+//!   statement cannot link another user, however it was obtained.
+//! - **A fresh partner assertion** (step-up) comes with the statement: the partner
+//!   vouches, now, for the same user. A stolen access token alone cannot make a link,
+//!   so what a thief can do ends when the token expires.
+//! - **No replacement**: a user with a link to a downstream keeps it until they unlink
+//!   it (`DELETE`); a different statement is refused with 409.
 
 use crate::api::Authed;
 use crate::app::AppState;
 use crate::db::{is_unique_violation, DownstreamKey};
+use crate::embed::{new_secret, secret_hash};
 use crate::error::ApiError;
-use crate::oauth::no_store;
+use crate::oauth::{no_store, verify_assertion};
 use crate::users::{json_body, valid_external_id};
 use crate::util::now;
 use axum::body::Bytes;
@@ -23,20 +32,69 @@ use crosspass_protocol::{Assertion, DownstreamId};
 use serde::Deserialize;
 
 /// Largest link request body.
-const MAX_LINK_BODY_BYTES: usize = 8 * 1024;
+const MAX_LINK_BODY_BYTES: usize = 16 * 1024;
+/// How long a link nonce may wait for its statement.
+pub const NONCE_TTL_SECS: i64 = 600;
+/// Prefix of link nonces.
+const NONCE_PREFIX: &str = "xpln_";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LinkRequest {
     statement: Assertion,
+    /// A fresh ID-JAG from the partner for the same user.
+    assertion: Assertion,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NonceRequest {
+    downstream: String,
 }
 
 fn statement_error(e: crosspass_protocol::jws::JwtError) -> ApiError {
     ApiError::InvalidGrant(format!("statement: {e}").into())
 }
 
-/// `POST /api/v1/me/links` (scope `form.write`), body `{"statement": "…"}`: 201 with
-/// the link.
+/// `POST /api/v1/me/links/nonces` (scope `form.write`), body `{"downstream": "…"}`:
+/// 201 with a single-use nonce for the downstream to sign back in its statement.
+pub async fn post_nonce(
+    State(state): State<AppState>,
+    auth: Authed,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    auth.require("form.write")?;
+    let body = json_body(body, &headers, 1024)?;
+    let NonceRequest { downstream } = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::InvalidRequest("body must be {\"downstream\": \"<downstream id>\"}".into())
+    })?;
+    let downstream = state
+        .downstream(DownstreamKey::Id, &downstream)
+        .await?
+        .ok_or(ApiError::NotFound("no such downstream".into()))?;
+    let nonce = new_secret(NONCE_PREFIX);
+    let now = now();
+    state
+        .db
+        .insert_link_nonce(
+            &secret_hash(&nonce),
+            &auth.claims.sub,
+            &downstream.id,
+            now + NONCE_TTL_SECS,
+            now,
+        )
+        .await?;
+    let body = serde_json::json!({
+        "nonce": nonce,
+        "downstream": downstream.id,
+        "expires_in": NONCE_TTL_SECS,
+    });
+    Ok((StatusCode::CREATED, no_store(Json(body))).into_response())
+}
+
+/// `POST /api/v1/me/links` (scope `form.write`), body `{"statement": "…",
+/// "assertion": "…"}`: 201 with the link (200 when this very link already stood).
 pub async fn post_link(
     State(state): State<AppState>,
     auth: Authed,
@@ -45,9 +103,28 @@ pub async fn post_link(
 ) -> Result<Response, ApiError> {
     auth.require("form.write")?;
     let body = json_body(body, &headers, MAX_LINK_BODY_BYTES)?;
-    let LinkRequest { statement } = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::InvalidRequest("body must be {\"statement\": \"<signed statement>\"}".into())
+    let LinkRequest {
+        statement,
+        assertion,
+    } = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::InvalidRequest(
+            "body must be {\"statement\": \"<signed statement>\", \"assertion\": \"<fresh ID-JAG>\"}"
+                .into(),
+        )
     })?;
+
+    // Step-up: the token's own partner vouches for the same user, now.
+    let (partner, claims) =
+        verify_assertion(&state, &assertion, Some(auth.claims.client_id.as_str())).await?;
+    let vouched = match claims.subject() {
+        Ok(sub) => state.db.find_user(&partner.tenant, sub).await?,
+        Err(_) => None,
+    };
+    if vouched.as_deref() != Some(auth.claims.sub.as_str()) {
+        return Err(ApiError::AccessDenied(
+            "assertion: it is not for the signed-in user".into(),
+        ));
+    }
 
     let now = now();
     let unverified = UnverifiedLinkStatement::parse(&statement).map_err(statement_error)?;
@@ -76,6 +153,9 @@ pub async fn post_link(
             "statement: invalid claim `sub`".into(),
         ));
     }
+    let nonce = claims.nonce.as_deref().ok_or(ApiError::InvalidGrant(
+        "statement: missing claim `nonce`".into(),
+    ))?;
     let jti = claims.jti().map_err(|e| statement_error(e.into()))?;
     let expires_at = claims.exp.unwrap_or(now) + state.config.clock_skew_secs;
     if !state
@@ -85,9 +165,19 @@ pub async fn post_link(
     {
         return Err(ApiError::InvalidGrant("statement already used".into()));
     }
-    state
+    if !state
         .db
-        .upsert_link(&auth.claims.sub, &downstream.id, &subject, now)
+        .spend_link_nonce(&secret_hash(nonce), &auth.claims.sub, &downstream.id, now)
+        .await?
+    {
+        return Err(ApiError::InvalidGrant(
+            "statement: its nonce was not issued to this user for this downstream, or is spent"
+                .into(),
+        ));
+    }
+    let (created, linked) = state
+        .db
+        .insert_link(&auth.claims.sub, &downstream.id, &subject, now)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -96,15 +186,25 @@ pub async fn post_link(
                 e.into()
             }
         })?;
+    if linked != subject {
+        return Err(ApiError::Conflict(
+            "the user already has a linked account at this downstream: unlink it first".into(),
+        ));
+    }
     tracing::info!(user = %auth.claims.sub, downstream = %downstream.id, "account linked");
-    let link = serde_json::json!({
-        "downstream": downstream.id,
-        "subject": subject,
-        "linked_at": now,
-        "synced_at": null,
-        "sync_status": null,
-    });
-    Ok((StatusCode::CREATED, no_store(Json(link))).into_response())
+    let link = state
+        .db
+        .links(&auth.claims.sub)
+        .await?
+        .into_iter()
+        .find(|l| l.downstream == downstream.id)
+        .ok_or(ApiError::Internal("the link just made is gone".into()))?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, no_store(Json(link))).into_response())
 }
 
 /// `GET /api/v1/me/links` (scope `form.read`): the user's links and how the last

@@ -119,6 +119,9 @@ struct UpdatePartner {
     /// Whether the partner's pages may receive raw access tokens.
     #[arg(long, action = clap::ArgAction::Set)]
     expose_tokens: Option<bool>,
+    /// Accept plain `http://` origins that are not loopback names.
+    #[arg(long)]
+    allow_http_origins: bool,
 }
 
 #[derive(Args)]
@@ -156,6 +159,11 @@ struct AddPartner {
     /// default: pages call the API through the hub's `fetch`.
     #[arg(long)]
     expose_tokens: bool,
+    /// Accept plain `http://` origins that are not loopback names (a site on a private
+    /// network, say). Off: such origins are refused, since anyone on the path can
+    /// script them.
+    #[arg(long)]
+    allow_http_origins: bool,
 }
 
 #[derive(Subcommand)]
@@ -270,6 +278,12 @@ enum IdpCommand {
 enum KeysCommand {
     /// Add a new signing key; older ones stay published until their tokens expire.
     Rotate,
+    /// Emergency: unpublish a key at once, so every token it signed is refused (a
+    /// current key is replaced by a new one first). Users sign in again.
+    Revoke {
+        /// The key's `kid`, as `keys list` shows it.
+        kid: String,
+    },
     /// Print the published JWKS.
     List,
 }
@@ -374,6 +388,7 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 token_lifetime_secs: a.token_lifetime.unwrap_or(config.token_lifetime_secs),
                 jit_users: a.jit_users,
                 expose_tokens: a.expose_tokens,
+                allow_http_origins: a.allow_http_origins,
             }
             .validate()
             .map_err(|e| e.to_string())?;
@@ -482,6 +497,7 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 jit_users: u.jit_users,
                 expose_tokens: u.expose_tokens,
                 jwks: None,
+                allow_http_origins: u.allow_http_origins,
             };
             if change.is_empty() {
                 return Err(
@@ -699,6 +715,17 @@ async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String>
                 .record(db)
                 .await;
             println!("new signing key {}", key.kid());
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Revoke { kid }) => {
+            let current = keys::revoke(db, &kid, config.clock_skew_secs)
+                .await
+                .map_err(|e| e.to_string())?;
+            AuditEvent::cli("keys.revoked")
+                .detail(format!("{kid} removed; {current} signs"))
+                .record(db)
+                .await;
+            println!("revoked {kid}; signing key {current}");
             Ok(())
         }
         Command::Keys(KeysCommand::List) => {

@@ -13,13 +13,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
-use crosspass_protocol::claims::{AccessTokenClaims, Audience, ClaimError};
+use crosspass_protocol::claims::{AccessTokenClaims, AssertionClaims, Audience, ClaimError};
 use crosspass_protocol::exchange::{
     ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT,
 };
 use crosspass_protocol::jws::{Alg, AssertionExpectations, PinnedIssuer, UnverifiedAssertion};
 use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// `grant_type` of RFC 7523 §2.1.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -124,6 +125,7 @@ async fn grant(
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Response, ApiError> {
     let Form(req) = form.map_err(form_rejection)?;
+    state.follow_key_changes().await?;
     match req.grant_type.as_deref() {
         Some(JWT_BEARER_GRANT) => jwt_bearer(state, req).await,
         Some(TOKEN_EXCHANGE_GRANT) => crate::exchange::token_exchange(state, req).await,
@@ -144,9 +146,57 @@ async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, Api
         .assertion
         .ok_or(ApiError::InvalidRequest("assertion is required".into()))?;
 
+    let caller = authenticated
+        .map(|p| p.client_id.to_string())
+        .or(req.client_id);
+    let (partner, claims) = verify_assertion(state, &assertion, caller.as_deref()).await?;
+    let now = now();
+
+    let mut scope = claims
+        .granted_scope(&partner.scopes)
+        .map_err(|e| ApiError::grant(e.into()))?;
+    if let Some(requested) = req.scope.as_deref().filter(|s| !s.is_empty()) {
+        let requested = ScopeSet::parse(requested)
+            .map_err(|_| ApiError::InvalidScope("malformed scope".into()))?;
+        if !requested.is_subset(&scope) {
+            return Err(ApiError::InvalidScope(
+                "requested scope exceeds what the assertion grants".into(),
+            ));
+        }
+        scope = requested;
+    }
+
+    let sub = claims.subject().map_err(|e| ApiError::grant(e.into()))?;
+    if !valid_external_id(sub) {
+        return Err(ApiError::grant(ClaimError::Invalid("sub").into()));
+    }
+    let user = match state.db.find_user(&partner.tenant, sub).await? {
+        Some(id) => id,
+        None if partner.jit_users => {
+            state
+                .db
+                .upsert_user(&partner.tenant, sub, None, &new_user_id(), now)
+                .await?
+                .id
+        }
+        None => return Err(ApiError::InvalidGrant("unknown user".into())),
+    };
+
+    issue_access_token(state, &partner, user, scope)
+}
+
+/// Verifies an ID-JAG as the JWT bearer grant does, up to and including spending its
+/// `jti`: issuer pinned (a partner's, or an enterprise IdP's speaking for a client of
+/// its tenant), signature, claims, `client_id` equal to `caller` when one is known.
+/// Also the step-up proof of a fresh sign-in that account linking asks for.
+pub(crate) async fn verify_assertion(
+    state: &AppState,
+    assertion: &Assertion,
+    caller: Option<&str>,
+) -> Result<(Arc<Partner>, AssertionClaims), ApiError> {
     let now = now();
     let leeway = state.config.clock_skew_secs;
-    let unverified = UnverifiedAssertion::parse(&assertion).map_err(ApiError::grant)?;
+    let unverified = UnverifiedAssertion::parse(assertion).map_err(ApiError::grant)?;
     let issuer = unverified.issuer().map_err(ApiError::grant)?.to_owned();
     let own = state.partner_by_issuer(&issuer).await?;
     let idp = match own {
@@ -184,9 +234,6 @@ async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, Api
         .or(named)
         .ok_or_else(|| ApiError::Internal("verified without a partner".into()))?;
 
-    let caller = authenticated
-        .map(|p| p.client_id.to_string())
-        .or(req.client_id);
     if caller.is_some_and(|c| c != partner.client_id.as_str()) {
         return Err(ApiError::grant(ClaimError::ClientIdMismatch.into()));
     }
@@ -201,37 +248,7 @@ async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, Api
         return Err(ApiError::InvalidGrant("assertion already used".into()));
     }
 
-    let mut scope = claims
-        .granted_scope(&partner.scopes)
-        .map_err(|e| ApiError::grant(e.into()))?;
-    if let Some(requested) = req.scope.as_deref().filter(|s| !s.is_empty()) {
-        let requested = ScopeSet::parse(requested)
-            .map_err(|_| ApiError::InvalidScope("malformed scope".into()))?;
-        if !requested.is_subset(&scope) {
-            return Err(ApiError::InvalidScope(
-                "requested scope exceeds what the assertion grants".into(),
-            ));
-        }
-        scope = requested;
-    }
-
-    let sub = claims.subject().map_err(|e| ApiError::grant(e.into()))?;
-    if !valid_external_id(sub) {
-        return Err(ApiError::grant(ClaimError::Invalid("sub").into()));
-    }
-    let user = match state.db.find_user(&partner.tenant, sub).await? {
-        Some(id) => id,
-        None if partner.jit_users => {
-            state
-                .db
-                .upsert_user(&partner.tenant, sub, None, &new_user_id(), now)
-                .await?
-                .id
-        }
-        None => return Err(ApiError::InvalidGrant("unknown user".into())),
-    };
-
-    issue_access_token(state, &partner, user, scope)
+    Ok((partner, claims))
 }
 
 /// Issues `partner`'s access token for XYZ user `user` with `scope`: the answer of every
@@ -309,8 +326,9 @@ fn cacheable(body: impl IntoResponse) -> Response {
 }
 
 /// `GET /.well-known/jwks.json`.
-pub async fn jwks(State(state): State<AppState>) -> Response {
-    cacheable(Json(state.keys.get().public.to_json()))
+pub async fn jwks(State(state): State<AppState>) -> Result<Response, ApiError> {
+    state.follow_key_changes().await?;
+    Ok(cacheable(Json(state.keys.get().public.to_json())))
 }
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414).

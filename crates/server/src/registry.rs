@@ -4,6 +4,7 @@
 
 use crate::config::MAX_TOKEN_LIFETIME_SECS;
 use crosspass_protocol::jws::{JwkError, Jwks};
+use crosspass_protocol::origin::Scheme;
 use crosspass_protocol::{
     ClientId, DownstreamId, Origin, OriginAllowlist, OriginPattern, ScopeSet, TenantId,
 };
@@ -53,14 +54,49 @@ pub enum RegistryError {
 }
 
 /// Parses an origin typed by an admin: the URL standard's normalisation for exact
-/// origins (`HTTPS://A.example:443` → `https://a.example`), paths refused.
-pub fn parse_origin(input: &str) -> Result<OriginPattern, RegistryError> {
+/// origins (`HTTPS://A.example:443` → `https://a.example`), paths refused. A wildcard
+/// whose parent is a public suffix (`https://*.co.uk`, `https://*.github.io`) is
+/// refused: it would admit sites of unrelated owners. So is plain `http://` for a
+/// name that is not loopback, unless `allow_http` says so.
+pub fn parse_origin(input: &str, allow_http: bool) -> Result<OriginPattern, RegistryError> {
     let err = |e| RegistryError::Origin(input.to_owned(), e);
-    if input.contains("://*.") {
-        OriginPattern::parse(input).map_err(err)
+    let pattern = if input.contains("://*.") {
+        OriginPattern::parse(input).map_err(err)?
     } else {
-        Origin::parse(input).map(OriginPattern::Exact).map_err(err)
+        Origin::parse(input)
+            .map(OriginPattern::Exact)
+            .map_err(err)?
+    };
+    let (scheme, host) = match &pattern {
+        OriginPattern::Exact(o) => (o.scheme(), o.host()),
+        OriginPattern::Subdomains { scheme, parent, .. } => {
+            if psl::domain(parent.as_bytes()).is_none() {
+                return Err(RegistryError::Invalid(format!(
+                    "origin `{input}`: {parent} is a public suffix, so `*.{parent}` would \
+                     admit sites of unrelated owners; list the partner's own domains"
+                )));
+            }
+            (*scheme, parent.as_str())
+        }
+    };
+    if scheme == Scheme::Http && !allow_http && !is_loopback(host) {
+        return Err(RegistryError::Invalid(format!(
+            "origin `{input}`: plain http is accepted only for loopback names \
+             (localhost, *.localhost, 127.0.0.0/8, [::1]); use https, or pass \
+             --allow-http-origins"
+        )));
     }
+    Ok(pattern)
+}
+
+/// Names that always resolve to this machine (RFC 6761 §6.3, RFC 1122).
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The parts of a registration an admin types, before validation.
@@ -84,6 +120,8 @@ pub struct PartnerInput {
     pub jit_users: bool,
     /// Raw tokens for the partner's pages.
     pub expose_tokens: bool,
+    /// Accept `http://` origins that are not loopback names.
+    pub allow_http_origins: bool,
 }
 
 impl PartnerInput {
@@ -110,7 +148,7 @@ impl PartnerInput {
             tenant,
             issuer,
             jwks,
-            origins: origins(&self.origins)?,
+            origins: origins(&self.origins, self.allow_http_origins)?,
             scopes: scopes(&self.scopes)?,
             token_lifetime_secs: token_lifetime(self.token_lifetime_secs)?,
             jit_users: self.jit_users,
@@ -135,6 +173,8 @@ pub struct PartnerUpdate {
     pub expose_tokens: Option<bool>,
     /// New pinned keys (JWKS JSON text).
     pub jwks: Option<String>,
+    /// Accept `http://` origins that are not loopback names.
+    pub allow_http_origins: bool,
 }
 
 impl PartnerUpdate {
@@ -151,7 +191,7 @@ impl PartnerUpdate {
     /// `partner` with the changes, each validated as at registration.
     pub fn apply(self, mut partner: Partner) -> Result<Partner, RegistryError> {
         if let Some(o) = self.origins {
-            partner.origins = origins(&o)?;
+            partner.origins = origins(&o, self.allow_http_origins)?;
         }
         if let Some(s) = self.scopes {
             partner.scopes = scopes(&s)?;
@@ -172,7 +212,7 @@ impl PartnerUpdate {
     }
 }
 
-fn origins(input: &[String]) -> Result<OriginAllowlist, RegistryError> {
+fn origins(input: &[String], allow_http: bool) -> Result<OriginAllowlist, RegistryError> {
     if input.is_empty() {
         return Err(RegistryError::Invalid(
             "at least one origin is required".into(),
@@ -180,7 +220,7 @@ fn origins(input: &[String]) -> Result<OriginAllowlist, RegistryError> {
     }
     let mut origins = Vec::new();
     for o in input {
-        let p = parse_origin(o)?;
+        let p = parse_origin(o, allow_http)?;
         if !origins.contains(&p) {
             origins.push(p);
         }
@@ -509,6 +549,53 @@ mod tests {
             token_lifetime_secs: 600,
             jit_users: false,
             expose_tokens: false,
+            allow_http_origins: false,
+        }
+    }
+
+    #[test]
+    fn wildcards_under_public_suffixes_and_public_plain_http_are_refused() {
+        let with = |origin: &str, allow_http: bool| {
+            PartnerInput {
+                origins: vec![origin.into()],
+                allow_http_origins: allow_http,
+                ..input()
+            }
+            .validate()
+        };
+        for bad in [
+            "https://*.co.uk",
+            "https://*.github.io",
+            "https://*.herokuapp.com",
+            "http://*.co.uk",
+        ] {
+            let e = with(bad, true).unwrap_err().to_string();
+            assert!(e.contains("public suffix"), "{bad}: {e}");
+        }
+        for good in [
+            "https://*.abc.co.uk",
+            "https://*.abc.github.io",
+            "https://*.abc.example",
+            "http://*.abc.localhost:8081",
+        ] {
+            with(good, false).unwrap();
+        }
+        for loopback in [
+            "http://localhost:3000",
+            "http://abc.localhost",
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+        ] {
+            with(loopback, false).unwrap();
+        }
+        for public in [
+            "http://abc.example",
+            "http://10.0.0.7",
+            "http://*.abc.example",
+        ] {
+            let e = with(public, false).unwrap_err().to_string();
+            assert!(e.contains("--allow-http-origins"), "{public}: {e}");
+            with(public, true).unwrap();
         }
     }
 

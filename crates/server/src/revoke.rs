@@ -89,6 +89,7 @@ async fn revoke_token(
         client_id: None,
         required_scope: None,
     };
+    state.follow_key_changes().await?;
     let Ok(claims) = state.keys.validate(&state.db, &token, &expect).await? else {
         *audit = std::mem::take(audit).detail("not a live access token: nothing to revoke");
         return Ok(());

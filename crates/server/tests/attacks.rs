@@ -476,6 +476,7 @@ async fn attacker_keys_and_hostile_key_ids() {
         token_lifetime_secs: 600,
         jit_users: true,
         expose_tokens: false,
+        allow_http_origins: false,
     };
     assert_eq!(
         registration.validate().unwrap_err().to_string(),

@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use common::*;
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, Audience};
+use crosspass_protocol::jose;
 use crosspass_protocol::jws::{validate_access_token, Jwks, SigningKey};
 use crosspass_protocol::{AccessToken, ClientId, TenantId};
 use crosspass_server::api::set_form;
@@ -59,10 +60,62 @@ impl Downstream {
             .sign_compact(&header.to_string(), &claims.to_string())
     }
 
-    /// A fresh statement that `sub` is this downstream's user.
+    /// A fresh statement that `sub` is this downstream's user, carrying no nonce.
     fn statement(&self, sub: &str) -> String {
         self.sign("account-link+jwt", &self.claims(sub))
     }
+
+    /// A fresh statement that `sub` is this downstream's user, signing back `nonce`.
+    fn statement_with(&self, sub: &str, nonce: &str) -> String {
+        let mut claims = self.claims(sub);
+        claims["nonce"] = json!(nonce);
+        self.sign("account-link+jwt", &claims)
+    }
+
+    /// Its id in the registry.
+    fn id(&self) -> &'static str {
+        if self.issuer == MYHEALTH {
+            "myhealth"
+        } else {
+            "labs"
+        }
+    }
+}
+
+/// A link nonce XYZ issues to the token's user for `downstream`.
+async fn nonce(t: &TestServer, token: &str, downstream: &str) -> String {
+    let r = t
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/me/links/nonces",
+            Some(token),
+            &[],
+            Some(json!({ "downstream": downstream })),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["nonce"].as_str().unwrap().to_owned()
+}
+
+/// A statement by `d` that `sub` is its user, bound to the token's XYZ user.
+async fn bound(t: &TestServer, token: &str, d: &Downstream, sub: &str) -> String {
+    d.statement_with(sub, &nonce(t, token, d.id()).await)
+}
+
+/// A fresh partner assertion for the token's user, as the partner would sign it:
+/// the step-up proof a link needs.
+async fn step_up(t: &TestServer, token: &str) -> String {
+    let claims: Value = jose::decode_claims_unverified(token).unwrap();
+    let partner = match claims["client_id"].as_str().unwrap() {
+        "abc" => Partner::abc(),
+        _ => Partner::def(),
+    };
+    let row = sqlx::query("SELECT external_id FROM users WHERE id = $1")
+        .bind(claims["sub"].as_str().unwrap())
+        .fetch_one(t.server().state().db.pool())
+        .await
+        .unwrap();
+    partner.assertion(&sqlx::Row::get::<String, _>(&row, "external_id"))
 }
 
 /// A service that exchanges tokens: its client id and key.
@@ -129,13 +182,24 @@ async fn register(t: &TestServer, sync_url: Option<String>) {
     }
 }
 
+/// Links with `statement`, and a fresh assertion for the token's user.
 async fn link(t: &TestServer, token: &str, statement: &str) -> Reply {
+    let assertion = step_up(t, token).await;
+    link_with(
+        t,
+        token,
+        json!({ "statement": statement, "assertion": assertion }),
+    )
+    .await
+}
+
+async fn link_with(t: &TestServer, token: &str, body: Value) -> Reply {
     t.call(
         reqwest::Method::POST,
         "/api/v1/me/links",
         Some(token),
         &[],
-        Some(json!({ "statement": statement })),
+        Some(body),
     )
     .await
 }
@@ -225,14 +289,23 @@ async fn user_token_to_myhealth_to_labs_with_act_nested() {
     let t = TestServer::start().await;
     register(&t, None).await;
     let alice = t.alice_token(None).await;
-    let r = link(&t, &alice, &Downstream::myhealth().statement("p-1001")).await;
+    let r = link(
+        &t,
+        &alice,
+        &bound(&t, &alice, &Downstream::myhealth(), "p-1001").await,
+    )
+    .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["downstream"], "myhealth");
     assert_eq!(r.body["subject"], "p-1001");
     assert_eq!(
-        link(&t, &alice, &Downstream::labs().statement("lab-77"))
-            .await
-            .status,
+        link(
+            &t,
+            &alice,
+            &bound(&t, &alice, &Downstream::labs(), "lab-77").await
+        )
+        .await
+        .status,
         201
     );
     let listed = links(&t, &alice).await;
@@ -314,9 +387,13 @@ async fn every_exchange_refusal_has_its_exact_error() {
     register(&t, None).await;
     let alice = t.alice_token(None).await;
     assert_eq!(
-        link(&t, &alice, &Downstream::myhealth().statement("p-1001"))
-            .await
-            .status,
+        link(
+            &t,
+            &alice,
+            &bound(&t, &alice, &Downstream::myhealth(), "p-1001").await
+        )
+        .await
+        .status,
         201
     );
     let (_, _, hop1) = exchange(&t, Some(&portal()), &alice, &[]).await;
@@ -546,7 +623,7 @@ async fn links_are_made_only_from_genuine_fresh_statements() {
     register(&t, None).await;
     let alice = t.alice_token(None).await;
     let mh = Downstream::myhealth();
-    let good = mh.statement("p-1001");
+    let good = bound(&t, &alice, &mh, "p-1001").await;
     assert_eq!(link(&t, &alice, &good).await.status, 201);
     let impostor = Downstream {
         issuer: MYHEALTH,
@@ -599,15 +676,12 @@ async fn links_are_made_only_from_genuine_fresh_statements() {
         assert_eq!((r.status, &r.body), (400, &want), "{name}");
     }
     // An identifier the user types is no statement.
-    let r = t
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/me/links",
-            Some(&alice),
-            &[],
-            Some(json!({"downstream": "myhealth", "subject": "p-2"})),
-        )
-        .await;
+    let r = link_with(
+        &t,
+        &alice,
+        json!({"downstream": "myhealth", "subject": "p-2"}),
+    )
+    .await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["error"], "invalid_request");
     // Nothing of that changed the link.
@@ -619,7 +693,7 @@ async fn links_are_made_only_from_genuine_fresh_statements() {
 
     // One MyHealth account belongs to one XYZ user.
     let dave = dave_token(&t).await;
-    let r = link(&t, &dave, &mh.statement("p-1001")).await;
+    let r = link(&t, &dave, &bound(&t, &dave, &mh, "p-1001").await).await;
     assert_eq!(
         (r.status, &r.body),
         (
@@ -646,12 +720,131 @@ async fn links_are_made_only_from_genuine_fresh_statements() {
     assert_eq!(r.status, 403);
     assert_eq!(r.body["error"], "insufficient_scope");
 
-    // A new statement re-links; unlinking removes.
-    assert_eq!(link(&t, &alice, &mh.statement("p-2")).await.status, 201);
-    assert_eq!(links(&t, &alice).await["links"][0]["subject"], "p-2");
+    // A link is never replaced: the same statement's subject again is a no-op (200),
+    // another is refused until the user unlinks.
+    let again = link(&t, &alice, &bound(&t, &alice, &mh, "p-1001").await).await;
+    assert_eq!(
+        (again.status, &again.body["subject"]),
+        (200, &json!("p-1001"))
+    );
+    let r = link(&t, &alice, &bound(&t, &alice, &mh, "p-2").await).await;
+    assert_eq!(
+        (r.status, &r.body),
+        (
+            409,
+            &error(
+                "conflict",
+                "the user already has a linked account at this downstream: unlink it first"
+            )
+        )
+    );
+    assert_eq!(links(&t, &alice).await["links"][0]["subject"], "p-1001");
     assert_eq!(unlink(&t, &alice).await.status, 204);
     assert_eq!(unlink(&t, &alice).await.status, 404);
     assert_eq!(links(&t, &alice).await, json!({"links": []}));
+    assert_eq!(
+        link(&t, &alice, &bound(&t, &alice, &mh, "p-2").await)
+            .await
+            .status,
+        201
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_statement_links_only_the_user_its_nonce_was_issued_to_and_only_with_a_fresh_sign_in() {
+    let t = TestServer::start().await;
+    register(&t, None).await;
+    let alice = t.alice_token(None).await;
+    let dave = dave_token(&t).await;
+    let mh = Downstream::myhealth();
+    let grant = |d: &str| error("invalid_grant", d);
+    let foreign =
+        "statement: its nonce was not issued to this user for this downstream, or is spent";
+
+    // A statement without a nonce is a bearer token for anyone: refused.
+    let r = link(&t, &alice, &mh.statement("p-1001")).await;
+    assert_eq!(
+        (r.status, &r.body),
+        (400, &grant("statement: missing claim `nonce`"))
+    );
+    // Dave's statement (his nonce) cannot link alice, whoever carries it.
+    let daves = mh.statement_with("p-1001", &nonce(&t, &dave, "myhealth").await);
+    let r = link(&t, &alice, &daves).await;
+    assert_eq!((r.status, &r.body), (400, &grant(foreign)));
+    // A nonce issued for Labs does not link MyHealth; a made-up one links nothing.
+    let for_labs = nonce(&t, &alice, "labs").await;
+    let r = link(&t, &alice, &mh.statement_with("p-1001", &for_labs)).await;
+    assert_eq!((r.status, &r.body), (400, &grant(foreign)));
+    let r = link(&t, &alice, &mh.statement_with("p-1001", "xpln_made-up")).await;
+    assert_eq!((r.status, &r.body), (400, &grant(foreign)));
+    // A nonce is spent once.
+    let n = nonce(&t, &alice, "myhealth").await;
+    assert_eq!(
+        link(&t, &alice, &mh.statement_with("p-1001", &n))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(unlink(&t, &alice).await.status, 204);
+    let r = link(&t, &alice, &mh.statement_with("p-1001", &n)).await;
+    assert_eq!((r.status, &r.body), (400, &grant(foreign)));
+    let r = t
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/me/links/nonces",
+            Some(&alice),
+            &[],
+            Some(json!({"downstream": "nowhere"})),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+
+    // A stolen access token alone cannot link: the partner must vouch for the same
+    // user with a fresh, single-use assertion.
+    let statement = bound(&t, &alice, &mh, "p-1001").await;
+    let r = link_with(&t, &alice, json!({ "statement": statement })).await;
+    assert_eq!(
+        (r.status, &r.body["error"]),
+        (400, &json!("invalid_request"))
+    );
+    let bobs = Partner::abc().assertion("bob");
+    let r = link_with(
+        &t,
+        &alice,
+        json!({ "statement": statement, "assertion": bobs }),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body),
+        (
+            403,
+            &error(
+                "access_denied",
+                "assertion: it is not for the signed-in user"
+            )
+        )
+    );
+    let defs = Partner::def().assertion("alice");
+    let r = link_with(
+        &t,
+        &alice,
+        json!({ "statement": statement, "assertion": defs }),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    let used = step_up(&t, &alice).await;
+    assert_eq!(t.redeem(&used).await.0, 200);
+    let r = link_with(
+        &t,
+        &alice,
+        json!({ "statement": statement, "assertion": used }),
+    )
+    .await;
+    assert_eq!((r.status, &r.body), (400, &grant("assertion already used")));
+    assert_eq!(links(&t, &alice).await, json!({"links": []}));
+    // With it, the very same statement links.
+    assert_eq!(link(&t, &alice, &statement).await.status, 201);
     t.stop().await;
 }
 
@@ -742,9 +935,13 @@ async fn a_saved_record_reaches_the_linked_downstream_and_never_holds_up_the_sav
     .unwrap();
     let alice = t.alice_token(None).await;
     assert_eq!(
-        link(&t, &alice, &Downstream::myhealth().statement("p-1001"))
-            .await
-            .status,
+        link(
+            &t,
+            &alice,
+            &bound(&t, &alice, &Downstream::myhealth(), "p-1001").await
+        )
+        .await
+        .status,
         201
     );
 
@@ -793,8 +990,8 @@ async fn revoking_a_users_token_ends_the_tokens_exchanged_from_it() {
     register(&t, None).await;
     let alice = t.alice_token(None).await;
     for statement in [
-        Downstream::myhealth().statement("p-1001"),
-        Downstream::labs().statement("lab-77"),
+        bound(&t, &alice, &Downstream::myhealth(), "p-1001").await,
+        bound(&t, &alice, &Downstream::labs(), "lab-77").await,
     ] {
         let r = link(&t, &alice, &statement).await;
         assert_eq!(r.status, 201, "{}", r.body);

@@ -280,6 +280,7 @@ async fn a_partner_updated_in_place_is_seen_without_a_restart() {
             expose_tokens: Some(true),
             jit_users: Some(true),
             jwks: None,
+            allow_http_origins: false,
         },
     )
     .await;
@@ -320,5 +321,46 @@ async fn a_partner_updated_in_place_is_seen_without_a_restart() {
         has(&events, "token.refused", "invalid_scope"),
         "{events:#?}"
     );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_revoked_signing_key_leaves_the_jwks_and_its_tokens_are_refused() {
+    let t = TestServer::start_with(|c| c.registry_cache_secs = 0).await;
+    let token = t.alice_token(None).await;
+    let kid = crosspass_protocol::jose::decode_header(&token)
+        .unwrap()
+        .kid
+        .unwrap();
+    assert_eq!(status_of(&t, &token).await.0, 200);
+    let listed = |jwks: Value| -> Vec<String> {
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        listed(get_json(&t.http, &t.url("/.well-known/jwks.json")).await),
+        [kid.as_str()]
+    );
+
+    // The current key: replaced, then gone.
+    let db = &t.server().state().db;
+    let next = crosspass_server::keys::revoke(db, &kid, 30).await.unwrap();
+    assert_ne!(next, kid);
+    let (status, body) = status_of(&t, &token).await;
+    assert_eq!((status, &body["error"]), (401, &json!("invalid_token")));
+    assert_eq!(
+        listed(get_json(&t.http, &t.url("/.well-known/jwks.json")).await),
+        [next.as_str()]
+    );
+    let fresh = t.alice_token(None).await;
+    assert_eq!(status_of(&t, &fresh).await.0, 200);
+    assert!(matches!(
+        crosspass_server::keys::revoke(db, &kid, 30).await,
+        Err(crosspass_server::keys::RevokeKeyError::Unknown)
+    ));
     t.stop().await;
 }

@@ -450,4 +450,28 @@ async fn revocation_deletion_and_partner_updates_reach_the_other_replica() {
     );
     let none = s.admin(&["audit", "--client", "nobody", "--since", "1h"]);
     assert_eq!(none, "");
+
+    // An emergency key revocation reaches both replicas within the cache time.
+    let (ta, tb) = (
+        s.token(&a, "newcomer-a").await,
+        s.token(&b, "newcomer-b").await,
+    );
+    let kid = kid(&ta);
+    let out = s.admin(&["keys", "revoke", &kid]);
+    assert!(
+        out.starts_with(&format!("revoked {kid}; signing key ")),
+        "{out}"
+    );
+    let start = Instant::now();
+    for (at, token) in [(&a, &ta), (&b, &tb), (&a, &tb), (&b, &ta)] {
+        while s.record(at, token, None).await.0 != 401 {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the key still verifies"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let jwks = get_json(&s.http, &b.url("/.well-known/jwks.json")).await;
+    assert!(!jwks.to_string().contains(&kid), "{jwks}");
 }

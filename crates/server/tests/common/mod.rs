@@ -197,6 +197,7 @@ pub async fn seed(db: &Db) {
             token_lifetime_secs: 600,
             jit_users: jit,
             expose_tokens: false,
+            allow_http_origins: false,
         }
         .validate()
         .unwrap();
