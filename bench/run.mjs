@@ -1,6 +1,6 @@
-// `npm run bench [-- SECTION…]`: sizes, RPC latency, cold start, server throughput and
-// its scaling with the database, printed as one table. Sections: size rpc cold server
-// scaling (all by default). Results go to bench/.output/results.json; a full run also
+// `npm run bench [-- SECTION…]`: sizes, RPC latency, cold start, server throughput, its
+// scaling with the database, and the operations layers (limits), printed as one table.
+// Sections: size rpc cold server scaling limits (all by default). Results go to bench/.output/results.json; a full run also
 // rewrites the figures in BENCHMARKS.md.
 //
 // Knobs (environment): BENCH_RPC_CALLS (2000), BENCH_COLD_LOADS (30), BENCH_DURATION
@@ -11,13 +11,14 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { browserBenches } from "./lib/browser.mjs";
+import { limitsBench, limitsText } from "./lib/limits.mjs";
 import { micro } from "./lib/micro.mjs";
 import { measure, seededDatabase, startTarget, DURATION_SECS, REPEATS, WRK_CONNECTIONS, WRK_THREADS } from "./lib/server.mjs";
 import { sizes } from "./lib/size.mjs";
 import { table } from "./lib/table.mjs";
 import { OUTPUT, ROOT, log, run } from "./lib/util.mjs";
 
-const SECTIONS = ["size", "rpc", "cold", "server", "scaling"];
+const SECTIONS = ["size", "rpc", "cold", "server", "scaling", "limits"];
 const USERS = [10, 10_000, 1_000_000];
 const PARTNERS = [1, 100, 10_000];
 
@@ -51,7 +52,7 @@ if (selected.has("size")) {
   results.size = await sizes();
 }
 
-if (selected.has("rpc") || selected.has("cold") || selected.has("server") || selected.has("scaling")) {
+if (["rpc", "cold", "server", "scaling", "limits"].some((s) => selected.has(s))) {
   // The browser benchmarks serve dist/ from the server binary; the load tests also
   // need the seeder. One command, so shared dependencies resolve one way.
   step("build the server and the seeder (profile server)");
@@ -110,7 +111,18 @@ if (selected.has("server") || selected.has("scaling")) {
   }
 }
 
-const text = table(results);
+if (selected.has("limits")) {
+  step(`limits: operations layers on and off, then an abusive address beside a polite one`);
+  const db = await seededDatabase("limits", PARTNERS[0]);
+  try {
+    results.limits = await limitsBench(db, USERS[0]);
+  } finally {
+    await rm(db.dir, { recursive: true, force: true });
+  }
+}
+
+const tabled = SECTIONS.some((s) => s !== "limits" && selected.has(s));
+const text = [tabled ? table(results) : "", results.limits ? limitsText(results.limits) : ""].filter(Boolean).join("\n\n");
 console.log(`\n${text}`);
 await writeFile(join(OUTPUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
 

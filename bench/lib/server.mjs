@@ -3,7 +3,7 @@
 // with `users` users and `partners` partners by `crosspass-bench seed` (names in
 // bench/src/lib.rs). wrk runs on the same cores as the server.
 import { randomInt } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg as osLoadavg } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../../demo/stack.mjs";
@@ -88,8 +88,9 @@ async function pool(items, limit, fn) {
  * Seeds `db` up to `users` and starts a server on it, with tokens of up to
  * `API_TOKENS` users ready for the API load. `stop()` ends it.
  */
-export async function startTarget(db, users) {
+export async function startTarget(db, users, env = {}) {
   const xyz = xyzConfig(await freePort(), db.dir);
+  Object.assign(xyz.env, env);
   const seedSecs = await db.seed(users, xyz);
   const server = await serve(xyz, join(OUTPUT, "logs", `server-${db.partners}p-${users}u.log`));
   // One minute: the server forgets spent jtis a minute and a half later, so every
@@ -116,8 +117,10 @@ export async function startTarget(db, users) {
         const r = await wrk("token.lua", xyz.internal, { BENCH_ASSERTIONS: assertions });
         return { ...r, exhausted: r.requests >= stock };
       },
-      /** One API run. */
-      api: () => wrk("api.lua", xyz.internal, { BENCH_TOKENS: tokens }),
+      /** One API run; `forwardedFor` puts the load behind one client address. */
+      api: (forwardedFor) => wrk("api.lua", xyz.internal, { BENCH_TOKENS: tokens, BENCH_FORWARDED_FOR: forwardedFor ?? "" }),
+      /** The first token and origin of the API load, and the server's address. */
+      sample: async () => ({ line: (await readFile(tokens, "utf8")).split("\n")[0], internal: xyz.internal }),
     };
   } catch (e) {
     await server.stop();

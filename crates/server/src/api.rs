@@ -167,6 +167,7 @@ impl FromRequestParts<AppState> for Authed {
             .ok_or_else(|| {
                 ApiError::InvalidToken("the token's client is not registered for its tenant".into())
             })?;
+        state.limits.check_client(partner.client_id.as_str())?;
         // XYZ's own frames (the form, the hub's `fetch`) call from XYZ's origin; any
         // other browser caller must be registered for the token's client.
         if let Some(origin) = parts

@@ -6,10 +6,11 @@ use crate::config::Config;
 use crate::db::{Db, DbError, DownstreamKey};
 use crate::error::{ApiError, Failure};
 use crate::keys::KeyStore;
+use crate::limits::Limits;
 use crate::registry::{Downstream, Idp, Partner, Service};
 use crate::util::now;
 use crate::{assets, oauth, users};
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -42,6 +43,8 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// The registry version the signing keys were last reread at.
     keys_version: AtomicI64,
+    /// Rate limits.
+    pub limits: Limits,
 }
 
 /// Cheap-to-clone handle on [`Shared`].
@@ -73,6 +76,7 @@ impl AppState {
                 .map(|u| u.origin().ascii_serialization())
                 .unwrap_or_default(),
             registry: RegistryCache::new(Duration::from_secs(config.registry_cache_secs)),
+            limits: Limits::new(&config),
             http,
             config,
             db,
@@ -126,7 +130,9 @@ impl AppState {
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(live))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
         .route("/oauth/token", post(oauth::token))
         .route("/.well-known/jwks.json", get(oauth::jwks))
         .route(
@@ -155,8 +161,69 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz() -> Json<serde_json::Value> {
+/// `GET /health/live`: the process answers.
+async fn live() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// `GET /health/ready`: 200 when this replica can serve (the database answers, its
+/// schema is the one this binary expects, signing keys are loaded), else 503 naming
+/// what is not.
+async fn ready(State(state): State<AppState>) -> Response {
+    let database = match state.db.schema_version().await {
+        Ok((have, want)) if have == want => ("ok".to_owned(), format!("ok ({have})")),
+        Ok((have, want)) => (
+            "ok".to_owned(),
+            format!("at {have}, this binary needs {want}: run `crosspass migrate`"),
+        ),
+        Err(e) => (format!("unreachable: {e}"), "unknown".to_owned()),
+    };
+    let keys = if state.keys.get().public.keys().is_empty() {
+        "none loaded"
+    } else {
+        "ok"
+    };
+    let ok = database.0 == "ok" && database.1.starts_with("ok") && keys == "ok";
+    let status = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if ok { "ok" } else { "unavailable" },
+        "checks": { "database": database.0, "schema": database.1, "signing_keys": keys },
+    });
+    let mut r = (status, Json(body)).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+/// The admin listener's routes: metrics and health, never on the public port.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_text))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .with_state(state)
+}
+
+/// `GET /metrics` (admin listener): Prometheus text format.
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let Some(handle) = crate::metrics::install() else {
+        return ApiError::Internal("another metrics recorder is installed".into()).into_response();
+    };
+    if let Ok(n) = state.db.used_jti_count().await {
+        crate::metrics::gauges(n, state.db.pool().size(), state.db.pool().num_idle());
+    }
+    let mut r = handle.render().into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    r
 }
 
 async fn not_found() -> ApiError {
@@ -173,20 +240,37 @@ pub(crate) async fn method_not_allowed() -> ApiError {
 async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    let route = crate::metrics::route_of(&path);
     let request_id = RequestId::new();
     req.extensions_mut().insert(request_id.clone());
     let start = Instant::now();
     let deadline = Duration::from_secs(state.config.request_timeout_secs);
-    let mut response = match tokio::time::timeout(deadline, next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => ApiError::Timeout.into_response(),
+    // The address limit, before anything is read: token requests and the API only.
+    let limited = if path.starts_with("/oauth/") || path.starts_with("/api/") {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let address = state.limits.address(peer, req.headers());
+        state.limits.check_address(address).err()
+    } else {
+        None
+    };
+    let mut response = match limited {
+        Some(refused) => refused.into_response(),
+        None => match tokio::time::timeout(deadline, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => ApiError::Timeout.into_response(),
+        },
     };
     if let Ok(v) = HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert("x-request-id", v);
     }
     let request_id = request_id.0;
     let status = response.status().as_u16();
-    let micros = start.elapsed().as_micros();
+    let elapsed = start.elapsed();
+    let micros = elapsed.as_micros();
+    crate::metrics::request(route, method.as_str(), status, elapsed.as_secs_f64());
     let (error, description) = response
         .extensions()
         .get::<Failure>()
@@ -237,7 +321,25 @@ impl Server {
             .map_err(|e| StartError::Bind(listen, e))?;
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(maintenance(state.clone(), stopped.clone()));
-        let app = router(state.clone());
+        // Metrics are recorded only where they can be read: without an admin listener
+        // the `metrics` macros go to the no-op recorder and cost nothing.
+        if let Some(admin) = state.config.admin_listen {
+            crate::metrics::install();
+            let listener = tokio::net::TcpListener::bind(admin)
+                .await
+                .map_err(|e| StartError::Bind(admin, e))?;
+            let app = admin_router(state.clone());
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+            });
+            tracing::info!(%admin, "admin listener (metrics, health)");
+        }
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let mut stopped = stopped;
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -306,6 +408,7 @@ async fn maintenance(state: AppState, mut stopped: watch::Receiver<bool>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "jti pruning failed"),
         }
+        state.limits.forget_idle();
         if let Err(e) = state.keys.reload(&state.db).await {
             tracing::warn!(error = %e, "signing key reload failed");
         }

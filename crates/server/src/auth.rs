@@ -87,6 +87,7 @@ where
     let expires_at = claims.exp.unwrap_or(now) + state.config.clock_skew_secs;
     let namespace = format!("client:{}", client.client_id());
     if !state.db.use_jti(&namespace, jti, expires_at).await? {
+        crate::metrics::replay_refused("client_assertion");
         return Err(ApiError::InvalidClient(
             "client authentication failed: client assertion already used".into(),
         ));

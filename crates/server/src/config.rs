@@ -71,6 +71,19 @@ pub struct Config {
     pub record_sync_timeout_secs: u64,
     /// How long audit events are kept.
     pub audit_retention_days: u64,
+    /// Requests per second one client address may make to `/oauth/*` and `/api/*`
+    /// (0: no limit).
+    pub rate_limit_per_address: u32,
+    /// Requests per second one registered client may have served there (0: no limit).
+    pub rate_limit_per_client: u32,
+    /// Requests a limit lets through at once, as a multiple of its rate.
+    pub rate_limit_burst_secs: u32,
+    /// The header a trusted reverse proxy puts the client's address in (e.g.
+    /// `x-forwarded-for`, whose last entry is taken). Unset: the peer address, and no
+    /// such header is believed.
+    pub trusted_proxy_header: Option<String>,
+    /// Address of the admin listener (`/metrics`), never the public one. Unset: none.
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -92,6 +105,11 @@ impl Default for Config {
             record_sync_service: None,
             record_sync_timeout_secs: 5,
             audit_retention_days: 90,
+            rate_limit_per_address: 200,
+            rate_limit_per_client: 1000,
+            rate_limit_burst_secs: 2,
+            trusted_proxy_header: None,
+            admin_listen: None,
         }
     }
 }
@@ -172,6 +190,29 @@ impl Config {
         if let Some(v) = parsed(&var, "CROSSPASS_AUDIT_RETENTION_DAYS")? {
             self.audit_retention_days = v;
         }
+        if let Some(v) = parsed(&var, "CROSSPASS_RATE_LIMIT_PER_ADDRESS")? {
+            self.rate_limit_per_address = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_RATE_LIMIT_PER_CLIENT")? {
+            self.rate_limit_per_client = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_RATE_LIMIT_BURST_SECS")? {
+            self.rate_limit_burst_secs = v;
+        }
+        if let Some(v) = var("CROSSPASS_TRUSTED_PROXY_HEADER") {
+            self.trusted_proxy_header = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = var("CROSSPASS_ADMIN_LISTEN") {
+            self.admin_listen = if v.is_empty() {
+                None
+            } else {
+                Some(
+                    v.trim()
+                        .parse()
+                        .map_err(|_| ConfigError::Env("CROSSPASS_ADMIN_LISTEN"))?,
+                )
+            };
+        }
         Ok(())
     }
 
@@ -218,6 +259,23 @@ impl Config {
         if !(1..=60).contains(&self.record_sync_timeout_secs) {
             return Err(ConfigError::Invalid(
                 "record_sync_timeout_secs must be 1 to 60".into(),
+            ));
+        }
+        if self.rate_limit_burst_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "rate_limit_burst_secs must be at least 1".into(),
+            ));
+        }
+        if let Some(h) = &self.trusted_proxy_header {
+            if axum::http::HeaderName::from_bytes(h.as_bytes()).is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "trusted_proxy_header: `{h}` is not a header name"
+                )));
+            }
+        }
+        if self.admin_listen.is_some() && self.admin_listen == Some(self.listen) {
+            return Err(ConfigError::Invalid(
+                "admin_listen must differ from listen: metrics never go on the public port".into(),
             ));
         }
         if !(1..=3650).contains(&self.audit_retention_days) {

@@ -384,6 +384,32 @@ impl Db {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Spent `jti`s kept now (a metrics gauge).
+    pub async fn used_jti_count(&self) -> Result<i64, DbError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM used_jtis")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// The schema version the database is at (its latest applied migration) and the one
+    /// this binary was built with.
+    pub async fn schema_version(&self) -> Result<(i64, i64), DbError> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM _sqlx_migrations \
+             WHERE success",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let want = sqlx::migrate!("./migrations")
+            .migrations
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        Ok((row.try_get("v")?, want))
+    }
+
     /// Forgets `jti`s whose tokens can no longer be accepted anyway, by any replica:
     /// `now` is this replica's clock, and another one may run behind it and still take
     /// the token as live, so a `jti` is kept [`JTI_PRUNE_MARGIN_SECS`] past its expiry.

@@ -208,6 +208,7 @@ async fn make_session(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let partner = authenticate_partner(state, headers).await?;
+    state.limits.check_client(partner.client_id.as_str())?;
     let body = json_body(body, headers, MAX_BODY_BYTES)?;
     let req: SessionRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::InvalidRequest(format!("body: {e}").into()))?;

@@ -79,6 +79,9 @@ pub enum ApiError {
     /// The request took too long.
     #[error("request timed out")]
     Timeout,
+    /// Over a rate limit; retry after this long.
+    #[error("too many requests: retry later")]
+    RateLimited(std::time::Duration),
     /// A bug or a storage failure; details go to the log only.
     #[error("internal error")]
     Internal(String),
@@ -113,6 +116,7 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request")
             }
             ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         }
     }
@@ -179,7 +183,9 @@ impl IntoResponse for ApiError {
         };
         let mut body = serde_json::json!({ "error": code, "error_description": description });
         let mut etag = None;
+        let mut retry_after = None;
         match self {
+            ApiError::RateLimited(wait) => retry_after = Some(wait.as_secs_f64().ceil() as u64),
             ApiError::PreconditionFailed { etag: tag, current } => {
                 body["current"] = current;
                 body["etag"] = tag.clone().into();
@@ -205,6 +211,9 @@ impl IntoResponse for ApiError {
         }
         if let Some(v) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
             headers.insert(header::ETAG, v);
+        }
+        if let Some(secs) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response.extensions_mut().insert(failure);
         response

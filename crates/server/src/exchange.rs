@@ -247,6 +247,7 @@ async fn issue(
     target: &Downstream,
     requested: Option<&ScopeSet>,
 ) -> Result<Issued, ApiError> {
+    state.limits.check_client(service.client_id.as_str())?;
     let scope = narrow_scope(&subject.scope, &target.scopes, requested)
         .map_err(|e| ApiError::InvalidScope(e.to_string().into()))?;
     let act = delegate(&service.client_id, subject.act.as_ref())

@@ -4,7 +4,7 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /healthz` | liveness |
+//! | `GET /health/live` (`/healthz`), `GET /health/ready` | liveness; readiness (database, schema version, keys) |
 //! | `POST /oauth/token` | JWT bearer grant (ID-JAG from a partner or an enterprise IdP), optional `private_key_jwt` client auth ([`oauth`]); token exchange for downstream APIs ([`exchange`]) |
 //! | `GET /.well-known/jwks.json`, `GET /.well-known/oauth-authorization-server` | XYZ's keys and RFC 8414 metadata |
 //! | `POST /oauth/revoke` | RFC 7009 revocation: the token's sign-in session ends on every replica ([`revoke`]) |
@@ -34,7 +34,9 @@ pub mod error;
 pub mod exchange;
 pub mod form;
 pub mod keys;
+pub mod limits;
 pub mod links;
+pub mod metrics;
 pub mod oauth;
 pub mod registry;
 pub mod revoke;

@@ -163,6 +163,7 @@ pub async fn post_link(
         .use_jti(&format!("link:{}", downstream.id), jti, expires_at)
         .await?
     {
+        crate::metrics::replay_refused("statement");
         return Err(ApiError::InvalidGrant("statement already used".into()));
     }
     if !state

@@ -102,11 +102,27 @@ pub async fn token(
             e.into_response()
         }
     };
-    audit
-        .answered(&response, "token.refused")
-        .record(&state.db)
-        .await;
+    let grant_name = audit.grant_type.clone();
+    let audit = audit.answered(&response, "token.refused");
+    let label = grant_label_of(grant_name.as_deref());
+    match (
+        response.extensions().get::<crate::audit::Granted>(),
+        response.extensions().get::<crate::error::Failure>(),
+    ) {
+        (Some(g), _) => crate::metrics::token_issued(&g.client_id, label),
+        (None, Some(f)) => crate::metrics::token_refused(label, f.code),
+        (None, None) => {}
+    }
+    audit.record(&state.db).await;
     response
+}
+
+/// The static label of a grant name [`grant_label`] gave.
+fn grant_label_of(name: Option<&str>) -> &'static str {
+    ["jwt-bearer", "embed-session", "token-exchange", "none"]
+        .into_iter()
+        .find(|l| Some(*l) == name)
+        .unwrap_or("unsupported")
 }
 
 /// A short name for the grant of a token request, for the audit trail.
@@ -245,6 +261,7 @@ pub(crate) async fn verify_assertion(
         .use_jti(&format!("jag:{issuer}"), jti, expires_at)
         .await?
     {
+        crate::metrics::replay_refused("assertion");
         return Err(ApiError::InvalidGrant("assertion already used".into()));
     }
 
@@ -259,6 +276,7 @@ pub(crate) fn issue_access_token(
     user: String,
     scope: ScopeSet,
 ) -> Result<Response, ApiError> {
+    state.limits.check_client(partner.client_id.as_str())?;
     let now = now();
     let access = AccessTokenClaims {
         iss: state.config.issuer.clone(),

@@ -1,0 +1,211 @@
+//! What an operator relies on, over real HTTP: health endpoints with the status codes
+//! load balancers expect, Prometheus metrics on the admin listener only, and rate
+//! limits that answer 429 with `Retry-After` to one address or client while others
+//! keep being served.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns fail loudly by design
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn health_says_live_and_ready_and_why_not() {
+    let t = TestServer::start().await;
+    let live = t.http.get(t.url("/health/live")).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    let ready = t.http.get(t.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["checks"]["signing_keys"], "ok");
+    assert!(body["checks"]["schema"]
+        .as_str()
+        .unwrap()
+        .starts_with("ok ("));
+
+    // A database behind this binary's schema: not ready, and it says what to do.
+    let db = &t.server().state().db;
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let ready = t.http.get(t.url("/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    assert!(
+        body["checks"]["schema"]
+            .as_str()
+            .unwrap()
+            .contains("crosspass migrate"),
+        "{body}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_on_the_admin_listener_only() {
+    let admin = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let admin_addr = admin.local_addr().unwrap();
+    drop(admin);
+    let t = TestServer::start_with(|c| c.admin_listen = Some(admin_addr)).await;
+    let token = t.alice_token(None).await;
+    let refused = t.redeem("not-a-jwt").await;
+    assert_eq!(refused.0, 400);
+    let r = t
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/me/record",
+            Some(&token),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+
+    let public = t.http.get(t.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), 404);
+    let text = t
+        .http
+        .get(format!("http://{admin_addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for want in [
+        r#"crosspass_tokens_issued_total{client_id="abc",grant="jwt-bearer"}"#,
+        r#"crosspass_tokens_refused_total{grant="jwt-bearer",error="invalid_grant"}"#,
+        r#"crosspass_http_requests_total{route="/api/v1/me/record",method="GET",status="200"}"#,
+        "crosspass_http_request_duration_seconds_bucket{route=\"/oauth/token\",le=",
+        "crosspass_used_jtis ",
+        r#"crosspass_db_pool_connections{state="idle"}"#,
+    ] {
+        assert!(text.contains(want), "missing {want} in:\n{text}");
+    }
+    // Never a path with ids in it, never a token.
+    assert!(!text.contains(&token) && !text.contains("u_alice"));
+    let ready = t
+        .http
+        .get(format!("http://{admin_addr}/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_abusive_address_is_limited_while_another_is_served() {
+    let t = TestServer::start_with(|c| {
+        c.rate_limit_per_address = 5;
+        c.rate_limit_burst_secs = 2;
+        c.trusted_proxy_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let token = t.alice_token(None).await;
+    let from = |ip: &'static str| [("x-forwarded-for", ip)];
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let r = t
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/me/record",
+                Some(&token),
+                &from("203.0.113.9"),
+                None,
+            )
+            .await;
+        statuses.push(r.status);
+        if r.status == 429 {
+            assert_eq!(r.body["error"], "rate_limited");
+            let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=2).contains(&retry), "{retry}");
+        }
+    }
+    let served = statuses.iter().filter(|s| **s == 200).count();
+    assert!((9..=12).contains(&served), "{statuses:?}");
+    assert!(statuses.contains(&429));
+    // Another address is served at once; the header is believed only because the
+    // config names it (the peer address is the same loopback for both).
+    let r = t
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/me/record",
+            Some(&token),
+            &from("198.51.100.7"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    // Static files and health are never limited.
+    for _ in 0..20 {
+        let r = t
+            .http
+            .get(t.url("/health/live"))
+            .header("x-forwarded-for", "203.0.113.9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_over_its_limit_does_not_spend_another_clients() {
+    let t = TestServer::start_with(|c| {
+        c.rate_limit_per_address = 0;
+        c.rate_limit_per_client = 3;
+        c.rate_limit_burst_secs = 2;
+    })
+    .await;
+    let alice = t.alice_token(None).await;
+    let mut refused = 0;
+    for _ in 0..20 {
+        let r = t
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/me/record",
+                Some(&alice),
+                &[],
+                None,
+            )
+            .await;
+        if r.status == 429 {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 10, "{refused}");
+    // def's users are served: its budget is its own.
+    let (status, body) = t.redeem(&Partner::def().assertion("dave")).await;
+    assert_eq!(status, 200, "{body}");
+    let dave = body["access_token"].as_str().unwrap();
+    let r = t
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/me/record",
+            Some(dave),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    // Forged tokens naming abc cost abc nothing: they are refused before the count.
+    let forged = json!({}).to_string();
+    let r = t
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/me/record",
+            Some(&forged),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    t.stop().await;
+}
