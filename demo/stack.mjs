@@ -137,6 +137,8 @@ export async function startStack({ ports, dataDir, serverBin, withEvil = false, 
       CROSSPASS_RECORD_SYNC_SERVICE: "records-sync",
     };
     const cli = (...args) => run(bin, args, { env });
+    // Admin commands never upgrade the schema: that is this explicit step.
+    await cli("migrate");
     for (const client of ["abc", "def"]) {
       const mine = all.filter((s) => s.client === client && !s.rogue);
       await cli("partner", "remove", client).catch(() => {});

@@ -73,6 +73,8 @@ if [[ ! -x "$server_bin" ]] ||
   [[ -n "$(find crates/server crates/protocol Cargo.toml Cargo.lock -newer "$server_bin" -print -quit)" ]]; then
   stage "build server (dev)" gate cargo build -p crosspass-server
 fi
+# TLS to PostgreSQL: verify-full against a cluster that takes TLS only.
+CROSSPASS_SERVER_BIN="$server_bin" stage "postgres tls" gate bash scripts/with-postgres.sh --tls bash tests/pg-tls.sh
 # The JWT attack playbook, black box against the server binary (SECURITY.md).
 CROSSPASS_SERVER_BIN="$server_bin" stage "jwt attack playbook" playbook node tests/jwt-playbook/run.mjs
 stage "wasm tests (chromium)" cargo \

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# with-postgres.sh COMMAND...: runs COMMAND beside a throwaway PostgreSQL cluster and
-# removes the cluster afterwards, whatever COMMAND did.
+# with-postgres.sh [--tls] COMMAND...: runs COMMAND beside a throwaway PostgreSQL cluster
+# and removes the cluster afterwards, whatever COMMAND did.
+#
+# With --tls the cluster accepts TLS connections only (hostssl), with a server
+# certificate for 127.0.0.1 and localhost signed by a throwaway CA; COMMAND finds that
+# CA in CROSSPASS_TEST_PG_CA and another CA, which signed nothing, in
+# CROSSPASS_TEST_PG_OTHER_CA.
 #
 # The cluster lives in a fresh temporary directory, listens on a free port of
 # 127.0.0.1 only (its Unix socket stays inside that directory), and has one
@@ -14,8 +19,13 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+tls=0
+if [[ "${1:-}" == "--tls" ]]; then
+  tls=1
+  shift
+fi
 if (($# == 0)); then
-  echo "usage: $0 COMMAND..." >&2
+  echo "usage: $0 [--tls] COMMAND..." >&2
   exit 2
 fi
 bin="$(pg_bin)"
@@ -54,10 +64,31 @@ pg "$bin/initdb" -D "$tmp/data" -U crosspass --pwfile="$tmp/password" \
   }
 rm "$tmp/password"
 
+ssl_opts=""
+if ((tls)); then
+  (
+    cd "$tmp"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -subj /CN=crosspass-test-ca -keyout ca.key -out ca.pem 2>/dev/null
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+      -subj /CN=other-ca -keyout other.key -out other-ca.pem 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+      -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile san.ext -out server.pem 2>/dev/null
+    chmod 600 server.key
+  )
+  if ((EUID == 0)); then chown postgres: "$tmp/server.key" "$tmp/server.pem"; fi
+  printf 'local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n' >"$tmp/data/pg_hba.conf"
+  ssl_opts="-c ssl=on -c ssl_cert_file=$tmp/server.pem -c ssl_key_file=$tmp/server.key"
+  export CROSSPASS_TEST_PG_CA="$tmp/ca.pem" CROSSPASS_TEST_PG_OTHER_CA="$tmp/other-ca.pem"
+fi
+
 port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')"
 if ! pg "$bin/pg_ctl" start -D "$tmp/data" -l "$tmp/server.log" -w -t 30 -o \
   "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp/run \
-   -c max_connections=300 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+   -c max_connections=300 -c fsync=off -c full_page_writes=off -c synchronous_commit=off $ssl_opts" \
   >/dev/null; then
   cat "$tmp/server.log" >&2
   exit 1

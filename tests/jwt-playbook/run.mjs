@@ -125,6 +125,7 @@ function readIfThere(path) {
 await new Promise((r) => trap.listen(18293, "127.0.0.1", r));
 const TRAP = "http://127.0.0.1:18293";
 
+cli("migrate");
 const abc = await partner("abc", ABC, "EdDSA");
 const pqr = await partner("pqr", PQR, "ES256");
 const server = spawn(BIN, ["serve"], { env, stdio: ["ignore", "inherit", "inherit"] });

@@ -61,7 +61,16 @@ impl Deref for AppState {
 impl AppState {
     /// Connects to the database and loads (or creates) the signing keys.
     pub async fn new(config: Config) -> Result<Self, StartError> {
-        let db = Db::connect(&config.database_url, config.database_max_connections).await?;
+        let kek = crate::kek::Kek::configured(&config).map_err(StartError::Kek)?;
+        if kek.is_none() {
+            tracing::warn!("XYZ's signing keys are stored in the clear: set key_encryption_key_file or CROSSPASS_KEY_ENCRYPTION_KEY");
+        }
+        let db = if config.migrate_on_start {
+            Db::connect(&config.database_url, config.database_max_connections).await?
+        } else {
+            Db::connect_current(&config.database_url, config.database_max_connections).await?
+        }
+        .with_key_encryption(kek);
         let keys = KeyStore::load(&db).await?;
         // Downstreams are registered by XYZ's admin, and their answers are only logged:
         // no redirects to follow, nothing to keep between calls but the connections.
@@ -297,6 +306,9 @@ pub enum StartError {
     /// The listen address could not be bound.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// The key-encryption key is configured but unusable.
+    #[error(transparent)]
+    Kek(crate::kek::KekError),
 }
 
 /// A running server.

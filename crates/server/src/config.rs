@@ -84,6 +84,16 @@ pub struct Config {
     pub trusted_proxy_header: Option<String>,
     /// Address of the admin listener (`/metrics`), never the public one. Unset: none.
     pub admin_listen: Option<SocketAddr>,
+    /// Whether `serve` applies pending migrations at start (replicas starting together
+    /// migrate once). Off: the schema is upgraded only by `crosspass migrate`, and
+    /// `serve` refuses an older one.
+    pub migrate_on_start: bool,
+    /// Accept a plain `http://` issuer whose host is not a loopback name.
+    pub allow_http_issuer: bool,
+    /// A file holding the key-encryption key (32 bytes, base64) that seals XYZ's private
+    /// signing keys in the database; `CROSSPASS_KEY_ENCRYPTION_KEY` may carry the key
+    /// itself instead. Unset: the keys are stored in the clear.
+    pub key_encryption_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -110,23 +120,38 @@ impl Default for Config {
             rate_limit_burst_secs: 2,
             trusted_proxy_header: None,
             admin_listen: None,
+            migrate_on_start: true,
+            allow_http_issuer: false,
+            key_encryption_key_file: None,
         }
     }
 }
 
 impl Config {
-    /// Reads `file` (if any), applies the environment, and checks the result.
-    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+    /// Reads `file` (if any), applies the environment, and checks the result. The
+    /// issuer must be set, in the file or `CROSSPASS_ISSUER`, unless `demo` (where it is
+    /// the demo's `http://sso.localhost:8080`).
+    pub fn load(file: Option<&Path>, demo: bool) -> Result<Self, ConfigError> {
+        let mut named_issuer = std::env::var_os("CROSSPASS_ISSUER").is_some();
         let mut config = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                     path: path.to_owned(),
                     source,
                 })?;
+                named_issuer |= toml::from_str::<toml::Table>(&text)?.contains_key("issuer");
                 toml::from_str(&text)?
             }
             None => Config::default(),
         };
+        if !named_issuer && !demo {
+            return Err(ConfigError::Invalid(
+                "issuer is not set: set `issuer` in the config file or CROSSPASS_ISSUER to \
+                 XYZ's public origin (e.g. https://sso.example.com); `crosspass --demo` uses \
+                 http://sso.localhost:8080"
+                    .into(),
+            ));
+        }
         config.apply_env(|k| std::env::var(k).ok())?;
         config.validate()?;
         Ok(config)
@@ -190,6 +215,16 @@ impl Config {
         if let Some(v) = parsed(&var, "CROSSPASS_AUDIT_RETENTION_DAYS")? {
             self.audit_retention_days = v;
         }
+        if let Some(v) = var("CROSSPASS_KEY_ENCRYPTION_KEY_FILE") {
+            self.key_encryption_key_file =
+                Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_MIGRATE_ON_START")? {
+            self.migrate_on_start = v;
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_ALLOW_HTTP_ISSUER")? {
+            self.allow_http_issuer = v;
+        }
         if let Some(v) = parsed(&var, "CROSSPASS_RATE_LIMIT_PER_ADDRESS")? {
             self.rate_limit_per_address = v;
         }
@@ -223,6 +258,22 @@ impl Config {
         if origin.serialize() != self.issuer {
             return Err(ConfigError::Invalid(format!(
                 "issuer must be written canonically, as {origin}"
+            )));
+        }
+        let host = origin.host();
+        let loopback = host == "localhost"
+            || host.ends_with(".localhost")
+            || host == "[::1]"
+            || host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if origin.scheme() == crosspass_protocol::origin::Scheme::Http
+            && !loopback
+            && !self.allow_http_issuer
+        {
+            return Err(ConfigError::Invalid(format!(
+                "issuer {origin}: plain http is for loopback names only (tokens and assertions \
+                 would cross the network in clear); use https, or set allow_http_issuer = true"
             )));
         }
         if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
@@ -300,7 +351,7 @@ mod tests {
 
     #[test]
     fn env_overrides_file_values() {
-        let mut c: Config = toml::from_str("issuer = \"http://sso.example:9000\"").unwrap();
+        let mut c: Config = toml::from_str("issuer = \"https://sso.example:9000\"").unwrap();
         c.apply_env(|k| match k {
             "CROSSPASS_LISTEN" => Some("0.0.0.0:9000".into()),
             "CROSSPASS_CLOCK_SKEW_SECS" => Some("5".into()),
@@ -315,7 +366,7 @@ mod tests {
         assert_eq!(c.clock_skew_secs, 5);
         assert_eq!(c.database_max_connections, 20);
         assert_eq!(c.maintenance_interval_secs, 1);
-        assert_eq!(c.api_audience(), "http://sso.example:9000/api");
+        assert_eq!(c.api_audience(), "https://sso.example:9000/api");
         assert!(c
             .apply_env(|k| (k == "CROSSPASS_LISTEN").then(|| "nope".into()))
             .is_err());
@@ -336,6 +387,37 @@ mod tests {
                 }
             )
         );
+    }
+
+    #[test]
+    fn a_plain_http_issuer_is_for_loopback_names_unless_allowed() {
+        for (issuer, ok) in [
+            ("http://sso.localhost:8080", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost", true),
+            ("https://sso.example.com", true),
+            ("http://sso.example.com", false),
+            ("http://10.0.0.7:8080", false),
+        ] {
+            let c = Config {
+                issuer: issuer.into(),
+                ..Config::default()
+            };
+            assert_eq!(c.validate().is_ok(), ok, "{issuer}");
+            let allowed = Config {
+                allow_http_issuer: true,
+                ..c
+            };
+            allowed.validate().unwrap();
+        }
+        let e = Config {
+            issuer: "http://sso.example.com".into(),
+            ..Config::default()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("allow_http_issuer"), "{e}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! parameters that both accept, run through sqlx's `Any` driver, so there is one
 //! code path and one schema (`migrations/`) for both.
 
+use crate::kek::{Kek, SEALED_PREFIX};
 use crate::registry::{Downstream, Idp, Partner, Service};
 use crosspass_protocol::jws::{JwkError, Jwks, SigningKey};
 use crosspass_protocol::{jose, ClientId, DownstreamId, OriginAllowlist, ScopeSet, TenantId};
@@ -34,6 +35,9 @@ pub enum DbError {
     /// repeated: it may carry a password.
     #[error("database URL must start with sqlite: or postgres://")]
     UnsupportedUrl,
+    /// The database's schema is not the one this binary was built for.
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// The database a URL selects.
@@ -68,6 +72,8 @@ pub fn is_unique_violation(e: &DbError) -> bool {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Seals XYZ's private signing keys at rest, when configured.
+    kek: Option<std::sync::Arc<Kek>>,
 }
 
 /// A signing key row.
@@ -110,6 +116,32 @@ impl Db {
     /// at most `max_connections` and migrates. Replicas starting together on one
     /// PostgreSQL database are safe: the migrator holds an advisory lock.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbError> {
+        Self::open(url, max_connections, true).await
+    }
+
+    /// Opens the pool without migrating, refusing a database whose schema is older
+    /// (or newer) than this binary's: what the admin commands use, so that upgrading
+    /// the schema stays the explicit step `crosspass migrate`.
+    pub async fn connect_current(url: &str, max_connections: u32) -> Result<Self, DbError> {
+        let db = Self::open(url, max_connections, false).await?;
+        let (have, want) = match db.schema_version().await {
+            Ok(v) => v,
+            // A new database has no migration table yet.
+            Err(_) => (0, db.schema_version_wanted()),
+        };
+        if have != want {
+            db.close().await;
+            let why = if have < want {
+                format!("the database schema is at version {have}; this binary needs {want}: run `crosspass migrate` first")
+            } else {
+                format!("the database schema is at version {have}, newer than this binary's {want}: use a newer binary")
+            };
+            return Err(DbError::Schema(why));
+        }
+        Ok(db)
+    }
+
+    async fn open(url: &str, max_connections: u32, migrate: bool) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(url)?;
         let mut options = AnyPoolOptions::new().max_connections(max_connections);
@@ -142,8 +174,30 @@ impl Db {
         // reports only the timeout; one direct attempt first says why.
         AnyConnection::connect(url).await?.close().await?;
         let pool = options.connect(url).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool, backend })
+        if migrate {
+            sqlx::migrate!("./migrations").run(&pool).await?;
+        }
+        Ok(Self {
+            pool,
+            backend,
+            kek: None,
+        })
+    }
+
+    /// Stores XYZ's private signing keys sealed with `kek` from now on; keys stored
+    /// in the clear are sealed the next time they are read.
+    pub fn with_key_encryption(mut self, kek: Option<Kek>) -> Self {
+        self.kek = kek.map(std::sync::Arc::new);
+        self
+    }
+
+    /// How a private signing key is stored: sealed when a key-encryption key is set.
+    fn stored_secret(&self, key: &SigningKey) -> String {
+        let secret = key.secret_bytes();
+        match &self.kek {
+            Some(kek) => kek.seal(key.kid(), &secret),
+            None => jose::b64_encode(&secret),
+        }
     }
 
     /// The backend in use.
@@ -279,7 +333,7 @@ impl Db {
         )
         .bind(key.kid())
         .bind(key.alg().as_str())
-        .bind(jose::b64_encode(&key.secret_bytes()))
+        .bind(self.stored_secret(key))
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -305,7 +359,7 @@ impl Db {
         )
         .bind(key.kid())
         .bind(key.alg().as_str())
-        .bind(jose::b64_encode(&key.secret_bytes()))
+        .bind(self.stored_secret(key))
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -339,27 +393,56 @@ impl Db {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let kid: String = r.try_get("kid")?;
-                let alg: String = r.try_get("alg")?;
-                let secret = jose::b64_decode_secret(r.try_get("secret")?)
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-                    .ok_or(DbError::Corrupt("signing_keys"))?;
-                let key = match alg.as_str() {
-                    "EdDSA" => SigningKey::ed25519(kid, &secret),
-                    "ES256" => SigningKey::p256(kid, &secret),
-                    _ => return Err(DbError::Corrupt("signing_keys")),
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut unsealed = Vec::new();
+        for r in &rows {
+            let kid: String = r.try_get("kid")?;
+            let alg: String = r.try_get("alg")?;
+            let stored: String = r.try_get("secret")?;
+            let secret = if stored.starts_with(SEALED_PREFIX) {
+                let kek = self.kek.as_ref().ok_or_else(|| {
+                    DbError::Schema(
+                        "XYZ's signing keys are sealed: set CROSSPASS_KEY_ENCRYPTION_KEY or \
+                         key_encryption_key_file"
+                            .into(),
+                    )
+                })?;
+                kek.open(&kid, &stored)
+                    .map_err(|e| DbError::Schema(e.to_string()))?
+            } else {
+                if self.kek.is_some() {
+                    unsealed.push(kid.clone());
                 }
+                jose::b64_decode_secret(&stored).map_err(|_| DbError::Corrupt("signing_keys"))?
+            };
+            let secret = <[u8; 32]>::try_from(secret.as_slice())
                 .map_err(|_| DbError::Corrupt("signing_keys"))?;
-                Ok(StoredKey {
-                    key,
-                    created_at: r.try_get("created_at")?,
-                    publish_until: r.try_get("publish_until")?,
-                })
-            })
-            .collect()
+            let key = match alg.as_str() {
+                "EdDSA" => SigningKey::ed25519(kid, &secret),
+                "ES256" => SigningKey::p256(kid, &secret),
+                _ => return Err(DbError::Corrupt("signing_keys")),
+            }
+            .map_err(|_| DbError::Corrupt("signing_keys"))?;
+            keys.push(StoredKey {
+                key,
+                created_at: r.try_get("created_at")?,
+                publish_until: r.try_get("publish_until")?,
+            });
+        }
+        // Keys stored before a key-encryption key was configured are sealed now.
+        for k in keys
+            .iter()
+            .filter(|k| unsealed.iter().any(|u| u == k.key.kid()))
+        {
+            sqlx::query(
+                "UPDATE signing_keys SET secret = $1 WHERE kid = $2 AND secret NOT LIKE 'xc20p1:%'",
+            )
+            .bind(self.stored_secret(&k.key))
+            .bind(k.key.kid())
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(keys)
     }
 
     // --- jti --------------------------------------------------------------------
@@ -401,13 +484,17 @@ impl Db {
         )
         .fetch_one(&self.pool)
         .await?;
-        let want = sqlx::migrate!("./migrations")
+        Ok((row.try_get("v")?, self.schema_version_wanted()))
+    }
+
+    /// The schema version this binary was built with.
+    pub fn schema_version_wanted(&self) -> i64 {
+        sqlx::migrate!("./migrations")
             .migrations
             .iter()
             .map(|m| m.version)
             .max()
-            .unwrap_or(0);
-        Ok((row.try_get("v")?, want))
+            .unwrap_or(0)
     }
 
     /// Forgets `jti`s whose tokens can no longer be accepted anyway, by any replica:

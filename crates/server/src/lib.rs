@@ -33,6 +33,7 @@ pub mod embed;
 pub mod error;
 pub mod exchange;
 pub mod form;
+pub mod kek;
 pub mod keys;
 pub mod limits;
 pub mod links;

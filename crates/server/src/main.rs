@@ -23,6 +23,9 @@ struct Cli {
     /// TOML config file; CROSSPASS_* environment variables override it.
     #[arg(long, global = true, env = "CROSSPASS_CONFIG")]
     config: Option<PathBuf>,
+    /// The demo's defaults where nothing is configured (issuer http://sso.localhost:8080).
+    #[arg(long, global = true)]
+    demo: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -31,6 +34,8 @@ struct Cli {
 enum Command {
     /// Run the server until SIGINT or SIGTERM.
     Serve,
+    /// Bring the database's schema up to this binary's (admin commands never do).
+    Migrate,
     /// Manage partner clients.
     #[command(subcommand)]
     Partner(PartnerCommand),
@@ -356,13 +361,25 @@ fn to_json(value: &impl serde::Serialize) -> Result<String, String> {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
-    let config = Config::load(cli.config.as_deref()).map_err(|e| e.to_string())?;
-    if let Command::Serve = cli.command {
-        return serve(config).await;
+    let config = Config::load(cli.config.as_deref(), cli.demo).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Serve => return serve(config).await,
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url, config.database_max_connections)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (version, _) = db.schema_version().await.map_err(|e| e.to_string())?;
+            db.close().await;
+            println!("schema at version {version}");
+            return Ok(());
+        }
+        _ => {}
     }
-    let db = Db::connect(&config.database_url, config.database_max_connections)
+    let kek = crosspass_server::kek::Kek::configured(&config).map_err(|e| e.to_string())?;
+    let db = Db::connect_current(&config.database_url, config.database_max_connections)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .with_key_encryption(kek);
     let result = admin(&config, &db, cli.command).await;
     db.close().await;
     result
@@ -371,7 +388,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 async fn admin(config: &Config, db: &Db, command: Command) -> Result<(), String> {
     let err = |e: crosspass_server::db::DbError| e.to_string();
     match command {
-        Command::Serve => Ok(()),
+        Command::Serve | Command::Migrate => Ok(()),
         Command::Partner(PartnerCommand::Add(a)) => {
             let partner = PartnerInput {
                 client_id: a.client_id,

@@ -13,10 +13,57 @@ fn crosspass(dir: &Path, db: &str, args: &[&str]) -> Output {
     common::crosspass(dir, db).args(args).output().unwrap()
 }
 
+/// A new database, migrated with `crosspass migrate` (admin commands never migrate).
 fn fresh_database(dir: &Path) -> String {
+    let db = unmigrated_database(dir);
+    assert!(ok(&crosspass(dir, &db, &["migrate"])).starts_with("schema at version "));
+    db
+}
+
+fn unmigrated_database(dir: &Path) -> String {
     tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(fresh_database_url(dir))
+}
+
+#[test]
+fn migrating_is_an_explicit_step_and_the_issuer_must_be_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = unmigrated_database(d);
+    fails(
+        &crosspass(d, &db, &["partner", "list"]),
+        "run `crosspass migrate` first",
+    );
+    let out = ok(&crosspass(d, &db, &["migrate"]));
+    assert!(out.starts_with("schema at version "), "{out}");
+    assert_eq!(ok(&crosspass(d, &db, &["partner", "list"])), "");
+    // Again: nothing to do, same version.
+    assert_eq!(ok(&crosspass(d, &db, &["migrate"])), out);
+
+    // No issuer named: refused, with the fix; --demo takes the demo's.
+    let unnamed = common::crosspass(d, &db)
+        .env_remove("CROSSPASS_ISSUER")
+        .args(["partner", "list"])
+        .output()
+        .unwrap();
+    fails(&unnamed, "issuer is not set");
+    let demo = common::crosspass(d, &db)
+        .env_remove("CROSSPASS_ISSUER")
+        .args(["--demo", "partner", "list"])
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let public_http = common::crosspass(d, &db)
+        .env("CROSSPASS_ISSUER", "http://sso.example.com")
+        .args(["partner", "list"])
+        .output()
+        .unwrap();
+    fails(&public_http, "allow_http_issuer");
 }
 
 fn ok(out: &Output) -> String {

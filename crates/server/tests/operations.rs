@@ -209,3 +209,89 @@ async fn a_client_over_its_limit_does_not_spend_another_clients() {
     assert_eq!(r.status, 401);
     t.stop().await;
 }
+
+const KEK: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+async fn stored_secrets(db: &crosspass_server::db::Db) -> Vec<String> {
+    sqlx::query("SELECT secret FROM signing_keys")
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| sqlx::Row::get::<String, _>(r, "secret"))
+        .collect()
+}
+
+#[tokio::test]
+async fn signing_keys_are_sealed_at_rest_and_open_only_with_their_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let kek = dir.path().join("kek");
+    std::fs::write(&kek, format!("{KEK}\n")).unwrap();
+    let path = kek.clone();
+    let t = TestServer::start_with(move |c| c.key_encryption_key_file = Some(path)).await;
+    let token = t.alice_token(None).await;
+    let r = t
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/me/record",
+            Some(&token),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let db = &t.server().state().db;
+    let secrets = stored_secrets(db).await;
+    assert!(!secrets.is_empty());
+    assert!(
+        secrets.iter().all(|s| s.starts_with("xc20p1:")),
+        "{secrets:?}"
+    );
+
+    // Another replica with another key-encryption key, or none, refuses to start and
+    // says why.
+    let mut other = t.server().state().config.clone();
+    other.listen = "127.0.0.1:0".parse().unwrap();
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, crosspass_protocol::jose::b64_encode(&[9; 32])).unwrap();
+    other.key_encryption_key_file = Some(wrong);
+    let e = crosspass_server::Server::start(other.clone())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("does not open"), "{e}");
+    other.key_encryption_key_file = None;
+    let e = crosspass_server::Server::start(other).await.unwrap_err();
+    assert!(e.to_string().contains("key_encryption_key_file"), "{e}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn keys_stored_in_the_clear_are_sealed_once_a_key_encryption_key_is_set() {
+    let t = TestServer::start().await;
+    let token = t.alice_token(None).await;
+    let url = t.server().state().config.database_url.clone();
+    let before = stored_secrets(&t.server().state().db).await;
+    assert!(
+        before.iter().all(|s| !s.starts_with("xc20p1:")),
+        "{before:?}"
+    );
+
+    // Another process on the same database, now with a key-encryption key.
+    let kek = crosspass_server::kek::Kek::from_base64(KEK).unwrap();
+    let db = crosspass_server::db::Db::connect(&url, 2)
+        .await
+        .unwrap()
+        .with_key_encryption(Some(kek));
+    let keys = db.keys(crosspass_server::util::now()).await.unwrap();
+    let after = stored_secrets(&db).await;
+    assert_eq!(after.len(), before.len());
+    assert!(after.iter().all(|s| s.starts_with("xc20p1:")), "{after:?}");
+    // The same keys: a token signed before still verifies with what was read.
+    let kid = crosspass_protocol::jose::decode_header(&token)
+        .unwrap()
+        .kid
+        .unwrap();
+    assert!(keys.iter().any(|k| k.key.kid() == kid));
+    db.close().await;
+    t.stop().await;
+}
