@@ -41,6 +41,10 @@ fi
 if [[ -z "$(pg_bin)" ]]; then
   apt+=(postgresql)
 fi
+# openssl makes the throwaway CA of the PostgreSQL TLS stage.
+if ! command -v openssl >/dev/null; then
+  apt+=(openssl)
+fi
 if ((${#apt[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q

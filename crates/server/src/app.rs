@@ -142,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(live))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
+        .route("/openapi.json", get(openapi))
         .route("/oauth/token", post(oauth::token))
         .route("/.well-known/jwks.json", get(oauth::jwks))
         .route(
@@ -168,6 +169,24 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// The OpenAPI 3.1 description of the public HTTP API (`crates/server/openapi.json`).
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+/// `GET /openapi.json`.
+async fn openapi() -> Response {
+    let mut r = OPENAPI.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    r
 }
 
 /// `GET /health/live`: the process answers.

@@ -11,7 +11,8 @@
 //! | `PUT`/`DELETE /api/v1/partners/{client_id}/users/{external_id}` | user provisioning and deletion by a partner backend ([`users`]) |
 //! | `POST /api/v1/embed-sessions` | a single-use session for one user, by a partner backend with its client secret or keys; redeemed by the hub at `/oauth/token` ([`embed`]) |
 //! | `GET /api/v1/form`, `GET`/`PUT /api/v1/me/record` | the data API ([`api`]); a saved record goes on to linked downstreams ([`sync`]) |
-//! | `GET`/`POST /api/v1/me/links`, `DELETE /api/v1/me/links/{downstream}` | account links to downstream APIs ([`links`]) |
+//! | `GET`/`POST /api/v1/me/links`, `POST /api/v1/me/links/nonces`, `DELETE /api/v1/me/links/{downstream}` | account links to downstream APIs ([`links`]) |
+//! | `GET /openapi.json` | the OpenAPI 3.1 description of all of the above (`openapi.json`, checked against the routes by `tests/openapi.rs`) |
 //! | `GET /hub`, `/embed/form`, `/hub/popup`, `/hub/{file}`, `/hub/pkg/{path}`, `/sdk/{path}` | XYZ's frame pages and static files ([`assets`]) |
 //!
 //! Registry changes and token issuances, refusals and revocations are written to an
