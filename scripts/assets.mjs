@@ -5,7 +5,8 @@
 // - the partner-page SDK both at its loader URL (`sdk/v1/crosspass.js`, short cache) and
 //   at a versioned URL (`sdk/v1/crosspass.<hash>.js`, immutable) with its SRI value;
 // - a `.br` and a `.gz` beside every file, which the server picks by Accept-Encoding;
-// - dist/manifest.json: logical name → served name, and the SDK's integrity value.
+// - dist/manifest.json: the version, logical name → served name, and the SDK's
+//   integrity value.
 import { createHash } from "node:crypto";
 import { copyFile, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -13,7 +14,12 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const DIST = new URL("../dist/", import.meta.url).pathname;
 const hash = (bytes) => createHash("sha256").update(bytes).digest("hex").slice(0, 12);
-const manifest = { hub: {}, sdk: {} };
+// `version` is the server's (the workspace's Cargo.toml): a server refuses to start on
+// the assets of another version.
+const cargo = await readFile(new URL("../Cargo.toml", import.meta.url), "utf8");
+const version = cargo.match(/^version = "([^"]+)"/m)?.[1];
+if (!version) throw new Error("no version in Cargo.toml");
+const manifest = { version, hub: {}, sdk: {} };
 
 /** Renames `dir/name` to its hashed name after applying `rewrite` to its text. */
 async function hashed(dir, name, rewrite = (s) => s) {

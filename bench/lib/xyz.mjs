@@ -1,7 +1,7 @@
 // The real XYZ server for the benchmarks: the `server`-profile binary, a throwaway
 // SQLite file, and the few calls the benchmarks make to it from Node.
 import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
+import { openSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "../../demo/stack.mjs";
 import { ROOT, run } from "./util.mjs";
@@ -31,6 +31,8 @@ export function xyzConfig(port, dataDir) {
       CROSSPASS_DIST_DIR: join(ROOT, "dist"),
       // The load comes from one address at rates no client should reach: the throughput
       // figures are the server's, not its limits'.
+      // Without a build of the frames (a server-only run), an API-only server.
+      CROSSPASS_SERVE_FRAMES: existsSync(join(ROOT, "dist", "manifest.json")) ? "true" : "false",
       CROSSPASS_RATE_LIMIT_PER_ADDRESS: "0",
       CROSSPASS_RATE_LIMIT_PER_CLIENT: "0",
     },

@@ -168,6 +168,9 @@ impl FromRequestParts<AppState> for Authed {
                 ApiError::InvalidToken("the token's client is not registered for its tenant".into())
             })?;
         state.limits.check_client(partner.client_id.as_str())?;
+        if let Some(seen) = parts.extensions.get::<crate::audit::ClientSeen>() {
+            let _ = seen.0.set(partner.client_id.to_string());
+        }
         // XYZ's own frames (the form, the hub's `fetch`) call from XYZ's origin; any
         // other browser caller must be registered for the token's client.
         if let Some(origin) = parts

@@ -1,6 +1,6 @@
 //! Application state, the router, and the server's lifecycle.
 
-use crate::audit::RequestId;
+use crate::audit::{ClientSeen, RequestId};
 use crate::cache::RegistryCache;
 use crate::config::Config;
 use crate::db::{Db, DbError, DownstreamKey};
@@ -138,6 +138,18 @@ impl AppState {
 
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
+    let frames = Router::new()
+        .route("/hub", get(assets::hub_page))
+        .route("/hub/popup", get(assets::hub_popup))
+        .route("/embed/form", get(assets::form_page))
+        .route("/hub/pkg/{*path}", get(assets::hub_pkg))
+        .route("/hub/{file}", get(assets::hub_file))
+        .route("/sdk/{*path}", get(assets::sdk_file));
+    let frames = if state.config.serve_frames {
+        frames
+    } else {
+        Router::new()
+    };
     Router::new()
         .route("/healthz", get(live))
         .route("/health/live", get(live))
@@ -155,12 +167,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/oauth/revoke", post(crate::revoke::revoke))
         .route("/api/v1/embed-sessions", post(crate::embed::create_session))
-        .route("/hub", get(assets::hub_page))
-        .route("/hub/popup", get(assets::hub_popup))
-        .route("/embed/form", get(assets::form_page))
-        .route("/hub/pkg/{*path}", get(assets::hub_pkg))
-        .route("/hub/{file}", get(assets::hub_file))
-        .route("/sdk/{*path}", get(assets::sdk_file))
+        .merge(frames)
         // Applies to the routes above; the API sets its own inside its CORS layer, so
         // that preflights still reach that layer.
         .method_not_allowed_fallback(method_not_allowed)
@@ -263,14 +270,22 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
-/// Request deadline and one log line per request. Only the path is logged: tokens
-/// travel in headers and bodies, never in URLs, and neither is logged.
+/// Request id, address limit, deadline, metrics and one access-log line per request:
+/// method, route template (never the path, which holds ids), status, latency, the
+/// client where one was proven, the request id. Tokens travel in headers and bodies,
+/// and neither is logged.
 async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let route = crate::metrics::route_of(&path);
-    let request_id = RequestId::new();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(RequestId::accept)
+        .unwrap_or_default();
     req.extensions_mut().insert(request_id.clone());
+    let client = ClientSeen::default();
+    req.extensions_mut().insert(client.clone());
     let start = Instant::now();
     let deadline = Duration::from_secs(state.config.request_timeout_secs);
     // The address limit, before anything is read: token requests and the API only.
@@ -303,12 +318,16 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         .extensions()
         .get::<Failure>()
         .map_or(("", ""), |f| (f.code, f.description.as_str()));
+    let client_id = response
+        .extensions()
+        .get::<crate::audit::Granted>()
+        .map(|g| g.client_id.as_str())
+        .or_else(|| client.0.get().map(String::as_str))
+        .unwrap_or("");
     if status >= 500 {
-        tracing::warn!(%method, %path, status, micros, error, description, request_id, "request");
-    } else if status >= 400 {
-        tracing::info!(%method, %path, status, micros, error, description, request_id, "request");
+        tracing::warn!(%method, route, status, micros, client_id, request_id, error, description, "request");
     } else {
-        tracing::debug!(%method, %path, status, micros, request_id, "request");
+        tracing::info!(%method, route, status, micros, client_id, request_id, error, description, "request");
     }
     response
 }
@@ -328,6 +347,9 @@ pub enum StartError {
     /// The key-encryption key is configured but unusable.
     #[error(transparent)]
     Kek(crate::kek::KekError),
+    /// The frame pages and files are missing or of another version.
+    #[error("assets: {0}")]
+    Assets(String),
 }
 
 /// A running server.
@@ -342,6 +364,9 @@ pub struct Server {
 impl Server {
     /// Binds `config.listen` (port 0 picks one) and starts serving in the background.
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        if config.serve_frames {
+            crate::assets::check_assets(&config).map_err(StartError::Assets)?;
+        }
         let listen = config.listen;
         let state = AppState::new(config).await?;
         let listener = tokio::net::TcpListener::bind(listen)

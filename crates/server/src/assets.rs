@@ -123,6 +123,43 @@ async fn hub_html(
     Ok(r)
 }
 
+/// The files a frame-serving replica cannot do without.
+const REQUIRED: &[&str] = &["hub/index.html", "hub/form.html", "hub/popup.html"];
+
+/// Checks at start that `www_dir` and `dist_dir` hold this version's build: the frame
+/// pages, and a `dist/manifest.json` of this server's version (`npm run build` writes
+/// it). The error names what is missing and how to make it.
+pub fn check_assets(config: &crate::Config) -> Result<(), String> {
+    for file in REQUIRED {
+        let path = config.www_dir.join(file);
+        if !path.is_file() {
+            return Err(format!(
+                "{} is missing: point www_dir at the release's www/ folder (or set serve_frames = false for an API-only replica)",
+                path.display()
+            ));
+        }
+    }
+    let manifest = config.dist_dir.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| {
+        format!(
+            "{}: {e}: point dist_dir at the release's dist/ folder, or build it with `npm run build`",
+            manifest.display()
+        )
+    })?;
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|m| m["version"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mine = env!("CARGO_PKG_VERSION");
+    if version != mine {
+        return Err(format!(
+            "{} is of version `{version}`, this server is {mine}: deploy the assets built with it",
+            manifest.display()
+        ));
+    }
+    Ok(())
+}
+
 /// `dist/manifest.json`'s map of frame files to their served names (none before a
 /// build, when the files keep their own names).
 async fn read_manifest(dist: &std::path::Path) -> serde_json::Map<String, serde_json::Value> {

@@ -14,9 +14,10 @@ use sqlx::Row;
 /// only claimed, so their length is the caller's choice.
 const MAX_FIELD: usize = 256;
 
-/// The id of one HTTP request, made by the server (never taken from the request, so
-/// a caller cannot blur the trail), returned as `X-Request-Id` and written with every
-/// log line and audit row of the request.
+/// The id of one HTTP request: the caller's `X-Request-Id` when it is 1 to 64 of
+/// `A-Z a-z 0-9 . _ -` (a proxy's, to follow a request across hops), else one the
+/// server makes. Returned as `X-Request-Id` and written with every log line and audit
+/// row of the request.
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
@@ -25,7 +26,21 @@ impl RequestId {
     pub fn new() -> Self {
         Self(random_id(12))
     }
+
+    /// The caller's id, when it is well-formed.
+    pub fn accept(value: &axum::http::HeaderValue) -> Option<Self> {
+        let v = value.to_str().ok()?;
+        let ok = (1..=64).contains(&v.len())
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        ok.then(|| Self(v.to_owned()))
+    }
 }
+
+/// Where the request's proven client is left for the access log (the API's bearer
+/// extractor fills it).
+#[derive(Clone, Debug, Default)]
+pub struct ClientSeen(pub std::sync::Arc<std::sync::OnceLock<String>>);
 
 impl Default for RequestId {
     fn default() -> Self {
@@ -248,6 +263,15 @@ pub async fn events(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_callers_request_id_is_taken_only_when_well_formed() {
+        let take = |v: &str| RequestId::accept(&axum::http::HeaderValue::from_str(v).unwrap());
+        assert_eq!(take("req-1.a_B").map(|r| r.0).as_deref(), Some("req-1.a_B"));
+        for bad in ["", "a b", "a\"b", "x".repeat(65).as_str(), "<script>"] {
+            assert!(take(bad).is_none(), "{bad}");
+        }
+    }
 
     #[test]
     fn claimed_values_are_bounded_and_printable() {

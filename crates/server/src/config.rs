@@ -90,6 +90,10 @@ pub struct Config {
     pub migrate_on_start: bool,
     /// Accept a plain `http://` issuer whose host is not a loopback name.
     pub allow_http_issuer: bool,
+    /// Serve the frame pages, their files and the SDK from `www_dir` and `dist_dir`,
+    /// which must then hold this version's build (checked at start). Off: an API-only
+    /// replica, whose frame routes answer 404.
+    pub serve_frames: bool,
     /// A file holding the key-encryption key (32 bytes, base64) that seals XYZ's private
     /// signing keys in the database; `CROSSPASS_KEY_ENCRYPTION_KEY` may carry the key
     /// itself instead. Unset: the keys are stored in the clear.
@@ -122,6 +126,7 @@ impl Default for Config {
             admin_listen: None,
             migrate_on_start: true,
             allow_http_issuer: false,
+            serve_frames: true,
             key_encryption_key_file: None,
         }
     }
@@ -218,6 +223,9 @@ impl Config {
         if let Some(v) = var("CROSSPASS_KEY_ENCRYPTION_KEY_FILE") {
             self.key_encryption_key_file =
                 Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = parsed(&var, "CROSSPASS_SERVE_FRAMES")? {
+            self.serve_frames = v;
         }
         if let Some(v) = parsed(&var, "CROSSPASS_MIGRATE_ON_START")? {
             self.migrate_on_start = v;

@@ -295,3 +295,82 @@ async fn keys_stored_in_the_clear_are_sealed_once_a_key_encryption_key_is_set() 
     db.close().await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_replica_refuses_to_start_without_this_versions_frames_unless_api_only() {
+    let t = TestServer::start().await;
+    let mut config = t.server().state().config.clone();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+
+    let mut missing = config.clone();
+    missing.www_dir = empty.path().join("www");
+    let e = crosspass_server::Server::start(missing)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("hub/index.html is missing") && e.contains("serve_frames"),
+        "{e}"
+    );
+
+    let mut other = config.clone();
+    other.dist_dir = empty.path().join("dist");
+    std::fs::create_dir_all(&other.dist_dir).unwrap();
+    std::fs::write(
+        other.dist_dir.join("manifest.json"),
+        r#"{"version":"0.0.1","hub":{}}"#,
+    )
+    .unwrap();
+    let e = crosspass_server::Server::start(other)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("of version `0.0.1`"), "{e}");
+
+    // API-only: starts without them, and its frame routes do not exist.
+    let mut api_only = config;
+    api_only.www_dir = empty.path().join("www");
+    api_only.serve_frames = false;
+    let server = crosspass_server::Server::start(api_only).await.unwrap();
+    let base = format!("http://{}", server.addr());
+    let hub = t
+        .http
+        .get(format!("{base}/hub?client_id=abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hub.status(), 404);
+    let jwks = t
+        .http
+        .get(format!("{base}/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jwks.status(), 200);
+    server.shutdown().await.unwrap();
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn each_request_has_an_id_a_proxys_well_formed_one_is_kept() {
+    let t = TestServer::start().await;
+    let kept = t
+        .http
+        .get(t.url("/health/live"))
+        .header("x-request-id", "lb-7f3a.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "lb-7f3a.1");
+    let replaced = t
+        .http
+        .get(t.url("/health/live"))
+        .header("x-request-id", "bad id <x>")
+        .send()
+        .await
+        .unwrap();
+    let id = replaced.headers()["x-request-id"].to_str().unwrap();
+    assert!(id != "bad id <x>" && !id.is_empty());
+    t.stop().await;
+}

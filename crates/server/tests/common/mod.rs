@@ -260,6 +260,15 @@ impl TestServer {
         write(&hashed, b"export const plain = 1;\n");
         write(&hashed.with_extension("js.br"), b"BROTLI");
         write(&hashed.with_extension("js.gz"), b"GZIP");
+        // The build's manifest, of this server's version (checked at start).
+        write(
+            &dir.path().join("dist/manifest.json"),
+            format!(
+                r#"{{"version":"{}","hub":{{}},"sdk":{{}}}}"#,
+                env!("CARGO_PKG_VERSION")
+            )
+            .as_bytes(),
+        );
         let url = fresh_database_url(dir.path()).await;
         let mut config = config(dir.path(), url);
         configure(&mut config);
@@ -445,7 +454,9 @@ pub fn crosspass(dir: &Path, database_url: &str) -> Command {
         .env("CROSSPASS_DATABASE_URL", database_url)
         .env("CROSSPASS_ISSUER", ISSUER)
         .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // API-only: these processes are not given the frames' build.
+        .env("CROSSPASS_SERVE_FRAMES", "false");
     c
 }
 
