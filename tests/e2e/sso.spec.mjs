@@ -73,6 +73,16 @@ test("with storage access granted, example2 reuses abc's session (unpartitioned)
 });
 
 test("without storage access, the first-party popup carries the session to example2", async ({ context }) => {
+  // Records the window names XYZ's frames open popups under (the popup may close
+  // before its own name can be read).
+  await context.addInitScript(() => {
+    const open = window.open;
+    window.open = function (url, name, features) {
+      window.__openedNames = [...(window.__openedNames ?? []), name];
+      return open.call(this, url, name, features);
+    };
+  });
+  const hubFrameOf = (page) => page.frames().find((f) => f.url().startsWith(`${XYZ}/hub?`));
   const abc = await context.newPage();
   const company = await signInOnAbc(abc, "alice");
   await storageAccess(abc, ABC, "denied");
@@ -85,7 +95,8 @@ test("without storage access, the first-party popup carries the session to examp
   const opened = await popup;
   await expect(opened.url()).toContain(`${XYZ}/hub/popup`);
   // Named for this one open only, so no other page can target it by name.
-  expect(await opened.evaluate(() => window.name)).toMatch(/^crosspass-[0-9a-f]+$/);
+  const [first] = await hubFrameOf(abc).evaluate(() => window.__openedNames);
+  expect(first).toMatch(/^crosspass-[0-9a-f]+$/);
   expect(await abc.evaluate(() => window.storageRequest)).toMatchObject({ rung: "first_party_popup" });
 
   const example2 = await context.newPage();
@@ -98,4 +109,7 @@ test("without storage access, the first-party popup carries the session to examp
   await expect(onExample2).toHaveText("Open XYZ to continue");
   await onExample2.click();
   await expectReusedOnExample2(example2, assertions, company, "first_party_popup");
+  const [second] = await hubFrameOf(example2).evaluate(() => window.__openedNames);
+  expect(second).toMatch(/^crosspass-[0-9a-f]+$/);
+  expect(second).not.toBe(first);
 });
