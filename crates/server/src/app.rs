@@ -45,6 +45,8 @@ pub struct Shared {
     keys_version: AtomicI64,
     /// Rate limits.
     pub limits: Limits,
+    /// The audit trail's writer.
+    pub audit: crate::audit::AuditSink,
 }
 
 /// Cheap-to-clone handle on [`Shared`].
@@ -86,6 +88,7 @@ impl AppState {
                 .unwrap_or_default(),
             registry: RegistryCache::new(Duration::from_secs(config.registry_cache_secs)),
             limits: Limits::new(&config),
+            audit: crate::audit::AuditSink::default(),
             http,
             config,
             db,
@@ -377,6 +380,7 @@ impl Server {
             .map_err(|e| StartError::Bind(listen, e))?;
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(maintenance(state.clone(), stopped.clone()));
+        state.audit.start(state.db.clone());
         // Metrics are recorded only where they can be read: without an admin listener
         // the `metrics` macros go to the no-op recorder and cost nothing.
         if let Some(admin) = state.config.admin_listen {
@@ -430,6 +434,8 @@ impl Server {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
         };
+        // In-flight requests are done: what they audited is stored before the pool goes.
+        self.state.audit.flush().await;
         self.state.db.close().await;
         result
     }

@@ -9,6 +9,7 @@ use crate::util::random_id;
 use axum::response::Response;
 use serde::Serialize;
 use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
 
 /// Longest value kept in a column: refused requests name clients and grants that were
 /// only claimed, so their length is the caller's choice.
@@ -175,9 +176,29 @@ impl AuditEvent {
         e
     }
 
-    /// Writes the event to the log and to the table. A storage failure is logged
-    /// and does not fail the request the event belongs to.
+    /// Writes the event to the log and to the table at once (the CLI's way). A
+    /// storage failure is logged and does not fail what the event records.
     pub async fn record(self, db: &Db) {
+        self.log();
+        if let Err(e) = insert(db, &self).await {
+            tracing::error!(error = %e, event = %self.event, "audit event not stored");
+        }
+    }
+
+    /// Writes the event to the log now and hands it to the server's writer, which
+    /// stores what is queued in one transaction (a token request then costs the
+    /// database no write of its own for its audit row).
+    pub async fn send(self, sink: &AuditSink, db: &Db) {
+        match sink.tx.try_send(Msg::Event(Box::new(self))) {
+            Ok(()) => {}
+            // A full queue (or no writer): stored right here instead, never dropped.
+            Err(mpsc::error::TrySendError::Full(Msg::Event(e)))
+            | Err(mpsc::error::TrySendError::Closed(Msg::Event(e))) => e.record(db).await,
+            Err(_) => {}
+        }
+    }
+
+    fn log(&self) {
         tracing::info!(
             target: "audit",
             event = %self.event,
@@ -190,10 +211,89 @@ impl AuditEvent {
             request_id = self.request_id.as_deref().unwrap_or(""),
             detail = self.detail.as_deref().unwrap_or(""),
         );
-        if let Err(e) = insert(db, &self).await {
-            tracing::error!(error = %e, event = %self.event, "audit event not stored");
+    }
+}
+
+/// Events queued for the writer, or a request to say once everything sent before it
+/// is stored.
+#[derive(Debug)]
+enum Msg {
+    Event(Box<AuditEvent>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Events queued before senders store them themselves.
+const QUEUE: usize = 8192;
+/// Most events stored in one transaction.
+const BATCH: usize = 512;
+
+/// The server's audit writer: events are logged when they happen and stored in
+/// batches, in order, by one task. [`AuditSink::flush`] waits until everything sent so
+/// far is stored; the server flushes on shutdown, so an orderly stop loses nothing.
+#[derive(Debug)]
+pub struct AuditSink {
+    tx: mpsc::Sender<Msg>,
+    rx: std::sync::Mutex<Option<mpsc::Receiver<Msg>>>,
+}
+
+impl Default for AuditSink {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        Self {
+            tx,
+            rx: std::sync::Mutex::new(Some(rx)),
         }
     }
+}
+
+impl AuditSink {
+    /// Starts the writer (once) on `db`.
+    pub fn start(&self, db: Db) -> Option<tokio::task::JoinHandle<()>> {
+        let mut rx = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take()?;
+        Some(tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = Vec::new();
+                let mut flushes = Vec::new();
+                let mut next = Some(first);
+                while let Some(msg) = next.take() {
+                    match msg {
+                        Msg::Event(e) => batch.push(*e),
+                        Msg::Flush(done) => flushes.push(done),
+                    }
+                    if batch.len() < BATCH {
+                        next = rx.try_recv().ok();
+                    }
+                }
+                if let Err(e) = insert_batch(&db, &batch).await {
+                    tracing::error!(error = %e, events = batch.len(), "audit events not stored");
+                }
+                for done in flushes {
+                    let _ = done.send(());
+                }
+            }
+        }))
+    }
+
+    /// Returns once every event sent before the call is stored (or the writer is
+    /// gone).
+    pub async fn flush(&self) {
+        let (done, stored) = oneshot::channel();
+        if self.tx.send(Msg::Flush(done)).await.is_ok() {
+            let _ = stored.await;
+        }
+    }
+}
+
+async fn insert_batch(db: &Db, events: &[AuditEvent]) -> Result<(), DbError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.pool().begin().await?;
+    for e in events {
+        insert_one(&mut tx, e).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Unix milliseconds.
@@ -204,6 +304,11 @@ pub fn now_ms() -> i64 {
 }
 
 async fn insert(db: &Db, e: &AuditEvent) -> Result<(), DbError> {
+    let mut conn = db.pool().acquire().await?;
+    insert_one(&mut conn, e).await
+}
+
+async fn insert_one(conn: &mut sqlx::AnyConnection, e: &AuditEvent) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO audit_events (id, at_ms, request_id, actor, event, outcome, client_id, \
          tenant, user_id, grant_type, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -219,7 +324,7 @@ async fn insert(db: &Db, e: &AuditEvent) -> Result<(), DbError> {
     .bind(e.user_id.as_deref())
     .bind(e.grant_type.as_deref())
     .bind(e.detail.as_deref())
-    .execute(db.pool())
+    .execute(conn)
     .await?;
     Ok(())
 }

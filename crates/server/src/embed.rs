@@ -197,7 +197,7 @@ pub async fn create_session(
     };
     audit
         .answered(&response, "embed_session.refused")
-        .record(&state.db)
+        .send(&state.audit, &state.db)
         .await;
     response
 }

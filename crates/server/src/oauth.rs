@@ -113,7 +113,7 @@ pub async fn token(
         (None, Some(f)) => crate::metrics::token_refused(label, f.code),
         (None, None) => {}
     }
-    audit.record(&state.db).await;
+    audit.send(&state.audit, &state.db).await;
     response
 }
 

@@ -46,7 +46,7 @@ pub async fn revoke(
     };
     audit
         .answered(&response, "token.revoke_refused")
-        .record(&state.db)
+        .send(&state.audit, &state.db)
         .await;
     response
 }

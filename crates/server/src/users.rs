@@ -111,7 +111,7 @@ pub async fn put_user(
         .tenant(partner.tenant.as_str())
         .user(&user.id)
         .detail(if user.created { "created" } else { "updated" })
-        .record(&state.db)
+        .send(&state.audit, &state.db)
         .await;
     let status = if user.created {
         StatusCode::CREATED
@@ -171,7 +171,7 @@ pub async fn delete_user(
         .client(&client_id)
         .tenant(partner.tenant.as_str())
         .user(&user)
-        .record(&state.db)
+        .send(&state.audit, &state.db)
         .await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

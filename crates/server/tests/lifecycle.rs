@@ -56,6 +56,7 @@ async fn status_of(t: &TestServer, token: &str) -> (u16, Value) {
 
 /// Audit events of `client` (every client with `None`) recorded by this server.
 async fn audit_of(t: &TestServer, client: Option<&str>) -> Vec<AuditEvent> {
+    t.server().state().audit.flush().await;
     audit::events(&t.server().state().db, client, 0, 1000)
         .await
         .unwrap()
