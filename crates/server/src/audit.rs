@@ -225,7 +225,9 @@ enum Msg {
 /// Events queued before senders store them themselves.
 const QUEUE: usize = 8192;
 /// Most events stored in one transaction.
-const BATCH: usize = 512;
+const BATCH: usize = 4096;
+/// How long the writer waits for a batch to fill once an event arrives.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The server's audit writer: events are logged when they happen and stored in
 /// batches, in order, by one task. [`AuditSink::flush`] waits until everything sent so
@@ -252,6 +254,12 @@ impl AuditSink {
         let mut rx = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take()?;
         Some(tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
+                // A moment for more to arrive: on SQLite every write transaction takes
+                // the one write lock that token redemptions need too, so fewer, larger
+                // batches leave it free more of the time.
+                if matches!(first, Msg::Event(_)) {
+                    tokio::time::sleep(GATHER).await;
+                }
                 let mut batch = Vec::new();
                 let mut flushes = Vec::new();
                 let mut next = Some(first);
