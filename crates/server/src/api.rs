@@ -18,7 +18,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations};
+use crosspass_protocol::claims::AccessTokenClaims;
 use crosspass_protocol::{AccessToken, TenantId};
 use sqlx::Row;
 use std::sync::{Arc, OnceLock};
@@ -148,16 +148,8 @@ impl FromRequestParts<AppState> for Authed {
             AccessToken::new(bearer(&parts.headers).ok_or_else(|| {
                 ApiError::InvalidToken("a bearer access token is required".into())
             })?);
-        let expect = AccessTokenExpectations {
-            issuer: &state.config.issuer,
-            audience: &state.api_audience,
-            client_id: None,
-            required_scope: None,
-        };
-        state.follow_key_changes().await?;
         let claims = state
-            .keys
-            .validate(&state.db, &token, &expect)
+            .verify_api_token(&token)
             .await?
             .map_err(|e| ApiError::InvalidToken(e.to_string().into()))?;
         let partner = state

@@ -109,6 +109,28 @@ impl AppState {
         Ok(())
     }
 
+    /// Verifies an XYZ access token for the data API (issuer, audience, signature,
+    /// expiry), with the keys as they are now on any replica.
+    pub async fn verify_api_token(
+        &self,
+        token: &crosspass_protocol::AccessToken,
+    ) -> Result<
+        Result<
+            Arc<crosspass_protocol::claims::AccessTokenClaims>,
+            crosspass_protocol::jws::JwtError,
+        >,
+        DbError,
+    > {
+        self.follow_key_changes().await?;
+        let expect = crosspass_protocol::claims::AccessTokenExpectations {
+            issuer: &self.config.issuer,
+            audience: &self.api_audience,
+            client_id: None,
+            required_scope: None,
+        };
+        self.keys.validate(&self.db, token, &expect).await
+    }
+
     /// The partner with this client id (cached briefly, as every lookup below).
     pub async fn partner(&self, client_id: &str) -> Result<Option<Arc<Partner>>, DbError> {
         self.registry.partner(&self.db, client_id).await

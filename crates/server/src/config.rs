@@ -268,15 +268,8 @@ impl Config {
                 "issuer must be written canonically, as {origin}"
             )));
         }
-        let host = origin.host();
-        let loopback = host == "localhost"
-            || host.ends_with(".localhost")
-            || host == "[::1]"
-            || host
-                .parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| ip.is_loopback());
         if origin.scheme() == crosspass_protocol::origin::Scheme::Http
-            && !loopback
+            && !crate::util::is_loopback(origin.host())
             && !self.allow_http_issuer
         {
             return Err(ConfigError::Invalid(format!(

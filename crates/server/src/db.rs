@@ -192,11 +192,13 @@ impl Db {
     }
 
     /// How a private signing key is stored: sealed when a key-encryption key is set.
-    fn stored_secret(&self, key: &SigningKey) -> String {
+    fn stored_secret(&self, key: &SigningKey) -> Result<String, DbError> {
         let secret = key.secret_bytes();
         match &self.kek {
-            Some(kek) => kek.seal(key.kid(), &secret),
-            None => jose::b64_encode(&secret),
+            Some(kek) => kek
+                .seal(key.kid(), &secret)
+                .map_err(|e| DbError::Schema(e.to_string())),
+            None => Ok(jose::b64_encode(&secret)),
         }
     }
 
@@ -333,7 +335,7 @@ impl Db {
         )
         .bind(key.kid())
         .bind(key.alg().as_str())
-        .bind(self.stored_secret(key))
+        .bind(self.stored_secret(key)?)
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -359,7 +361,7 @@ impl Db {
         )
         .bind(key.kid())
         .bind(key.alg().as_str())
-        .bind(self.stored_secret(key))
+        .bind(self.stored_secret(key)?)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -437,7 +439,7 @@ impl Db {
             sqlx::query(
                 "UPDATE signing_keys SET secret = $1 WHERE kid = $2 AND secret NOT LIKE 'xc20p1:%'",
             )
-            .bind(self.stored_secret(&k.key))
+            .bind(self.stored_secret(&k.key)?)
             .bind(k.key.kid())
             .execute(&self.pool)
             .await?;

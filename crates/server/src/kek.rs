@@ -24,6 +24,9 @@ pub enum KekError {
     /// The file could not be read.
     #[error("key_encryption_key_file: {0}")]
     Read(std::io::Error),
+    /// Sealing failed (only for messages beyond 256 GiB).
+    #[error("a signing key could not be sealed")]
+    Seal,
     /// A sealed key did not open: another key-encryption key, or a tampered row.
     #[error(
         "a signing key does not open with this key-encryption key (another key, or a tampered row)"
@@ -67,7 +70,7 @@ impl Kek {
     }
 
     /// Seals the private key `secret` of key `kid`.
-    pub fn seal(&self, kid: &str, secret: &[u8]) -> String {
+    pub fn seal(&self, kid: &str, secret: &[u8]) -> Result<String, KekError> {
         let mut nonce = [0u8; NONCE_BYTES];
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
         let sealed = self
@@ -79,11 +82,10 @@ impl Kek {
                     aad: kid.as_bytes(),
                 },
             )
-            // Encryption fails only for messages beyond 256 GiB.
-            .unwrap_or_default();
+            .map_err(|_| KekError::Seal)?;
         let mut out = nonce.to_vec();
         out.extend(sealed);
-        format!("{SEALED_PREFIX}{}", jose::b64_encode(&out))
+        Ok(format!("{SEALED_PREFIX}{}", jose::b64_encode(&out)))
     }
 
     /// Opens what [`Kek::seal`] made for `kid`.
@@ -118,7 +120,7 @@ mod tests {
     #[test]
     fn sealed_keys_open_only_with_their_kek_and_kid() {
         let kek = Kek::from_base64(KEY).unwrap();
-        let sealed = kek.seal("xyz-1", &[7; 32]);
+        let sealed = kek.seal("xyz-1", &[7; 32]).unwrap();
         assert!(sealed.starts_with(SEALED_PREFIX));
         assert!(!sealed.contains(&jose::b64_encode(&[7; 32])));
         assert_eq!(kek.open("xyz-1", &sealed).unwrap(), vec![7; 32]);

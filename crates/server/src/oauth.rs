@@ -80,8 +80,10 @@ pub async fn token(
 ) -> Response {
     let mut audit = AuditEvent::new("anonymous", "token.issued").request(&request);
     let mut assertion = None;
+    let mut label = "none";
     if let Ok(Form(req)) = &form {
-        audit = audit.grant(grant_label(req));
+        label = grant_label(req);
+        audit = audit.grant(label);
         match &req.client_id {
             Some(c) => audit = audit.client(c),
             None => assertion = req.assertion.clone(),
@@ -102,9 +104,7 @@ pub async fn token(
             e.into_response()
         }
     };
-    let grant_name = audit.grant_type.clone();
     let audit = audit.answered(&response, "token.refused");
-    let label = grant_label_of(grant_name.as_deref());
     match (
         response.extensions().get::<crate::audit::Granted>(),
         response.extensions().get::<crate::error::Failure>(),
@@ -115,14 +115,6 @@ pub async fn token(
     }
     audit.send(&state.audit, &state.db).await;
     response
-}
-
-/// The static label of a grant name [`grant_label`] gave.
-fn grant_label_of(name: Option<&str>) -> &'static str {
-    ["jwt-bearer", "embed-session", "token-exchange", "none"]
-        .into_iter()
-        .find(|l| Some(*l) == name)
-        .unwrap_or("unsupported")
 }
 
 /// A short name for the grant of a token request, for the audit trail.

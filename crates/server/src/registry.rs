@@ -79,7 +79,7 @@ pub fn parse_origin(input: &str, allow_http: bool) -> Result<OriginPattern, Regi
             (*scheme, parent.as_str())
         }
     };
-    if scheme == Scheme::Http && !allow_http && !is_loopback(host) {
+    if scheme == Scheme::Http && !allow_http && !crate::util::is_loopback(host) {
         return Err(RegistryError::Invalid(format!(
             "origin `{input}`: plain http is accepted only for loopback names \
              (localhost, *.localhost, 127.0.0.0/8, [::1]); use https, or pass \
@@ -87,16 +87,6 @@ pub fn parse_origin(input: &str, allow_http: bool) -> Result<OriginPattern, Regi
         )));
     }
     Ok(pattern)
-}
-
-/// Names that always resolve to this machine (RFC 6761 §6.3, RFC 1122).
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The parts of a registration an admin types, before validation.

@@ -20,15 +20,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
-use crosspass_protocol::claims::AccessTokenExpectations;
 use crosspass_protocol::AccessToken;
 use serde::Deserialize;
 
-/// The form parameters of a revocation request; others are ignored.
+/// The form parameters of a revocation request; others are ignored, `token_type_hint`
+/// among them: only access tokens exist, and a hint is never an error (§2.1).
 #[derive(Debug, Deserialize)]
 pub struct RevokeRequest {
     token: Option<AccessToken>,
-    token_type_hint: Option<String>,
     client_id: Option<String>,
 }
 
@@ -81,16 +80,7 @@ async fn revoke_token(
         .token
         .filter(|t| !t.expose_secret().is_empty())
         .ok_or(ApiError::InvalidRequest("token is required".into()))?;
-    // Only access tokens exist; a hint naming something else is not an error (§2.1).
-    let _ = req.token_type_hint;
-    let expect = AccessTokenExpectations {
-        issuer: &state.config.issuer,
-        audience: &state.api_audience,
-        client_id: None,
-        required_scope: None,
-    };
-    state.follow_key_changes().await?;
-    let Ok(claims) = state.keys.validate(&state.db, &token, &expect).await? else {
+    let Ok(claims) = state.verify_api_token(&token).await? else {
         *audit = std::mem::take(audit).detail("not a live access token: nothing to revoke");
         return Ok(());
     };

@@ -2,6 +2,17 @@
 
 use crosspass_protocol::jose;
 
+/// Names that always resolve to this machine (RFC 6761 §6.3, RFC 1122): where plain
+/// `http://` is acceptable, for the issuer and for partner origins alike.
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Unix seconds.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

@@ -304,17 +304,18 @@ async fn a_partner_updated_in_place_is_seen_without_a_restart() {
     // it gets the new lifetime.
     let (status, body) = t.redeem(&Partner::abc().assertion("alice")).await;
     assert_eq!((status, &body["error"]), (400, &json!("invalid_scope")));
-    let abc = Partner::abc();
-    let mut claims = abc.claims("alice");
-    claims["scope"] = json!("form.read");
-    let (status, body) = t.redeem(&abc.sign(&abc.header(), &claims)).await;
+    let reading = |user: &str| {
+        let abc = Partner::abc();
+        let mut claims = abc.claims(user);
+        claims["scope"] = json!("form.read");
+        abc.sign(&abc.header(), &claims)
+    };
+    let (status, body) = t.redeem(&reading("alice")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["scope"], "form.read");
     assert_eq!(body["expires_in"], 120);
     // JIT: an unknown user now signs in.
-    let mut claims = abc.claims("newcomer");
-    claims["scope"] = json!("form.read");
-    let (status, body) = t.redeem(&abc.sign(&abc.header(), &claims)).await;
+    let (status, body) = t.redeem(&reading("newcomer")).await;
     assert_eq!(status, 200, "{body}");
 
     let events = audit_of(&t, Some("abc")).await;
