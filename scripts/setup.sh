@@ -41,6 +41,14 @@ fi
 if [[ -z "$(pg_bin)" ]]; then
   apt+=(postgresql)
 fi
+# Firefox ESR and WebKitGTK's WebDriver (with its MiniBrowser, run under Xvfb) for the
+# suite that runs the core flows in every engine (tests/engines).
+if ! command -v firefox-esr >/dev/null; then
+  apt+=(firefox-esr)
+fi
+if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
+  apt+=(webkit2gtk-driver xvfb xauth)
+fi
 # openssl makes the throwaway CA of the PostgreSQL TLS stage.
 if ! command -v openssl >/dev/null; then
   apt+=(openssl)
@@ -52,6 +60,8 @@ if ((${#apt[@]})); then
 fi
 note "$("$CHROMIUM" --version 2>/dev/null | head -1): ok"
 note "$("$(pg_bin)/postgres" --version): ok"
+note "$(firefox-esr --version 2>/dev/null): ok"
+note "WebKitGTK $(dpkg-query -W -f='${Version}' libwebkit2gtk-4.1-0 2>/dev/null): ok"
 
 # jwtXploiter, the JWT attack tool whose playbook `npm test` runs against a live server
 # (tests/jwt-playbook/run.mjs), in a virtualenv of its own. Pinned: 1.2.1 imports
@@ -70,6 +80,8 @@ note "jwtXploiter 1.2.1: ok"
 stamp=node_modules/.crosspass-stamp
 want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  # puppeteer-core drives the system's Firefox and Chromium: no browser download.
+  export PUPPETEER_SKIP_DOWNLOAD=1
   if [[ -f package-lock.json ]]; then
     npm ci --no-audit --no-fund
   else
