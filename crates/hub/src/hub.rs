@@ -34,6 +34,10 @@ const POPUP_LABEL_ATTR: &str = "data-popup-label";
 const POPUP_POLL_MS: i32 = 500;
 /// How often the hub re-reads its store for changes made elsewhere.
 const WATCH_MS: i32 = 2_000;
+/// How long a storage access request may stay unanswered before the button offers the
+/// popup instead: a browser prompt the user ignores (or that never shows, as in
+/// WebKit under automation) must not leave them without a way on.
+const ACCESS_PATIENCE_MS: i32 = 3_000;
 
 type Listener = Closure<dyn FnMut(MessageEvent)>;
 
@@ -114,6 +118,12 @@ impl Hub {
         hub.open_token_channel();
         hub.listen()?;
         hub.watch()?;
+        if hub.store.borrow().rung() == StorageRung::FirstPartyCookie && !hub.signed_in.get() {
+            let h = hub.clone();
+            crosspass_web::spawn(async move {
+                h.sign_in_from_cookie().await;
+            });
+        }
         Ok(hub)
     }
 
@@ -240,10 +250,12 @@ impl Hub {
                 )
             }
             Call::SessionGet(p) => self
-                .token_get(&p.scope)
+                .token_or_cookie(&p.scope)
+                .await
                 .map(|g| Response::ok(id.clone(), &info(&g))),
             Call::TokenGet(p) if self.config.expose_tokens => self
-                .token_get(&p.scope)
+                .token_or_cookie(&p.scope)
+                .await
                 .map(|g| Response::ok(id.clone(), &g)),
             Call::TokenGet(_) => Err(HubError::TokenNotExposed),
             Call::SessionBegin(p) => self
@@ -312,13 +324,55 @@ impl Hub {
             store.save(&session);
         }
         self.changed(true);
+        if self.store.borrow().rung() == StorageRung::FirstPartyCookie {
+            // The page has its token either way; sites signed in later share it then.
+            let _ = token::keep_browser_session(&stored).await;
+        }
         Ok(grant(stored))
+    }
+
+    /// On the cookie rung: signs this hub in from the browser's XYZ session, if there
+    /// is one; true when it did.
+    async fn sign_in_from_cookie(self: &Rc<Self>) -> bool {
+        let Ok(access_token) = token::from_browser_session(&self.config).await else {
+            return false;
+        };
+        let now = js::now_secs();
+        let Ok(stored) =
+            token::check_access_token(&self.config, &access_token, &ScopeSet::default(), now)
+        else {
+            return false;
+        };
+        {
+            let mut store = self.store.borrow_mut();
+            let mut session = store.load();
+            session.insert(stored, now);
+            store.save(&session);
+        }
+        self.changed(true);
+        true
+    }
+
+    /// `token_get`, and on the cookie rung, when nothing is held, a token from the
+    /// browser session: a site reached through it renews without an assertion.
+    async fn token_or_cookie(self: &Rc<Self>, scope: &ScopeSet) -> Result<TokenGrant, HubError> {
+        match self.token_get(scope) {
+            Err(HubError::LoginRequired)
+                if self.store.borrow().rung() == StorageRung::FirstPartyCookie
+                    && self.sign_in_from_cookie().await =>
+            {
+                self.token_get(scope)
+            }
+            other => other,
+        }
     }
 
     /// Carries out a request to XYZ's API with the session's token. A 401 means the
     /// token is no good any more: it is dropped, and the caller signs in again.
     async fn fetch(self: &Rc<Self>, params: FetchParams) -> Result<FetchResult, HubError> {
-        let token = self.token_get(&crosspass_protocol::ScopeSet::default())?;
+        let token = self
+            .token_or_cookie(&crosspass_protocol::ScopeSet::default())
+            .await?;
         let result = crate::api::fetch(&params, &token.access_token).await?;
         if result.status == 401 {
             self.drop_token(&token.access_token);
@@ -349,6 +403,9 @@ impl Hub {
             session.tokens
         };
         self.changed(false);
+        if self.store.borrow().rung() == StorageRung::FirstPartyCookie {
+            let _ = token::end_browser_session().await;
+        }
         for t in &ended {
             let _ = token::revoke(&self.config, t).await;
         }
@@ -458,7 +515,7 @@ impl Hub {
     }
 
     async fn storage_request(self: &Rc<Self>) -> Result<StorageStatus, HubError> {
-        if self.store.borrow().rung() == StorageRung::Unpartitioned {
+        if !self.status().can_request {
             return Ok(self.status());
         }
         let slot = Slot::new();
@@ -498,11 +555,22 @@ impl Hub {
                     self.access_refused();
                     return;
                 };
+                let settled = Rc::new(Cell::new(false));
                 let hub = self.clone();
+                let done = settled.clone();
                 crosspass_web::spawn(async move {
-                    match ladder::finish_access(request, None).await {
+                    let access = ladder::finish_access(request, None).await;
+                    done.set(true);
+                    match access {
                         Some(access) => hub.granted(access),
                         None => hub.access_refused(),
+                    }
+                });
+                let hub = self.clone();
+                crosspass_web::spawn(async move {
+                    crosspass_web::sleep(ACCESS_PATIENCE_MS).await;
+                    if !settled.get() {
+                        hub.access_refused();
                     }
                 });
             }
@@ -511,14 +579,48 @@ impl Hub {
     }
 
     fn granted(self: &Rc<Self>, access: Access) {
-        let (Access::Handle(storage) | Access::Window(storage)) = access;
-        self.store.borrow_mut().upgrade(
-            Backend::Web(storage),
-            StorageRung::Unpartitioned,
-            js::now_secs(),
-        );
-        self.refresh_signed_in();
-        self.finish_consent(Ok(self.status()));
+        match access {
+            Access::Handle(storage) => {
+                self.store.borrow_mut().upgrade(
+                    Backend::Web(storage),
+                    StorageRung::Unpartitioned,
+                    js::now_secs(),
+                );
+                self.refresh_signed_in();
+                self.finish_consent(Ok(self.status()));
+            }
+            Access::CookiesOnly => {
+                self.store
+                    .borrow_mut()
+                    .set_rung(StorageRung::FirstPartyCookie);
+                let hub = self.clone();
+                crosspass_web::spawn(async move {
+                    hub.share_through_cookie().await;
+                    hub.finish_consent(Ok(hub.status()));
+                });
+            }
+        }
+    }
+
+    /// Reaching the cookie rung: a hub signed in here stores its sign-in as the
+    /// browser's XYZ session; one that is not signs in from it.
+    async fn share_through_cookie(self: &Rc<Self>) {
+        let now = js::now_secs();
+        let held = self
+            .store
+            .borrow()
+            .load()
+            .candidates(&self.config.client_id, &ScopeSet::default(), now)
+            .first()
+            .map(|t| (*t).clone());
+        match held {
+            Some(t) => {
+                let _ = token::keep_browser_session(&t).await;
+            }
+            None => {
+                self.sign_in_from_cookie().await;
+            }
+        }
     }
 
     /// After access was refused the next click opens the popup; the button says so.
@@ -614,12 +716,22 @@ async fn initial_store(config: &HubConfig, probe: &Probe) -> TokenStore {
     let mut plan = ladder::start_plan(probe);
     if plan == StartPlan::RequestHandle {
         match ladder::reclaim_access().await {
-            Some(Access::Handle(storage) | Access::Window(storage)) => {
+            Some(Access::Handle(storage)) => {
                 return TokenStore::new(
                     &config.tenant,
                     Backend::Web(storage),
                     StorageRung::Unpartitioned,
                 );
+            }
+            Some(Access::CookiesOnly) => {
+                let mut store = match window_storage() {
+                    Some(s) => {
+                        TokenStore::new(&config.tenant, Backend::Web(s), StorageRung::Partitioned)
+                    }
+                    None => TokenStore::memory(&config.tenant),
+                };
+                store.set_rung(StorageRung::FirstPartyCookie);
+                return store;
             }
             None => plan = ladder::fallback_plan(probe),
         }

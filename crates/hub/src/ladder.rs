@@ -92,7 +92,7 @@ pub fn click_action(access_api: bool, access_refused: bool) -> ClickAction {
 /// already first-party, or the popup already synced and no API can do better.
 pub fn status(rung: StorageRung, access_api: bool) -> StorageStatus {
     let can_request = match rung {
-        StorageRung::Unpartitioned => false,
+        StorageRung::Unpartitioned | StorageRung::FirstPartyCookie => false,
         StorageRung::FirstPartyPopup => access_api,
         StorageRung::Partitioned | StorageRung::Memory => true,
     };
@@ -172,8 +172,10 @@ async fn storage_access_permission(window: &web_sys::Window) -> bool {
 pub enum Access {
     /// Chrome's `StorageAccessHandle`: its `localStorage` is first-party storage.
     Handle(web_sys::Storage),
-    /// Browsers without handles unpartition `window.localStorage` itself.
-    Window(web_sys::Storage),
+    /// No handle (Firefox, Safari): the grant unlocks the frame's cookies only, and its
+    /// `localStorage` stays partitioned. The sign-in is shared through XYZ's
+    /// first-party browser-session cookie instead.
+    CookiesOnly,
 }
 
 /// Starts `document.requestStorageAccess({localStorage: true})`. Call it synchronously
@@ -204,12 +206,7 @@ pub async fn finish_access(promise: Promise, timeout_ms: Option<i32>) -> Option<
     match from_handle {
         Some(storage) if crate::store::is_usable(&storage) => Some(Access::Handle(storage)),
         Some(_) => None,
-        None => web_sys::window()?
-            .local_storage()
-            .ok()
-            .flatten()
-            .filter(crate::store::is_usable)
-            .map(Access::Window),
+        None => Some(Access::CookiesOnly),
     }
 }
 
@@ -278,6 +275,7 @@ mod tests {
     #[test]
     fn what_can_be_requested() {
         assert!(!status(StorageRung::Unpartitioned, true).can_request);
+        assert!(!status(StorageRung::FirstPartyCookie, true).can_request);
         assert!(status(StorageRung::Partitioned, false).can_request);
         assert!(status(StorageRung::Memory, false).can_request);
         assert!(status(StorageRung::FirstPartyPopup, true).can_request);

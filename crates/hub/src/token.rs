@@ -11,7 +11,7 @@ use crosspass_protocol::json::{self, Json, Members};
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// RFC 7523 §2.1 grant type.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -229,9 +229,43 @@ pub async fn revoke(config: &HubConfig, token: &StoredToken) -> Result<(), HubEr
     }
 }
 
+/// XYZ's first-party browser session, on the hub's own origin: the storage ladder's
+/// cookie rung. Its `HttpOnly` cookie is sent only where storage access allows.
+const BROWSER_SESSION: &str = "/hub/session";
+/// Where the browser session mints access tokens.
+const BROWSER_SESSION_TOKEN: &str = "/hub/session/token";
+
+/// Stores the sign-in of `token` as this browser's XYZ session (sets its cookie).
+pub async fn keep_browser_session(token: &StoredToken) -> Result<(), HubError> {
+    let bearer = ["Bearer ", token.access_token.expose_secret()].concat();
+    let response = send(BROWSER_SESSION, "POST", None, Some(&bearer), "include").await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(HubError::Network)
+    }
+}
+
+/// An access token for this hub's client from the browser's XYZ session.
+pub async fn from_browser_session(config: &HubConfig) -> Result<AccessToken, HubError> {
+    let body = form_encode(&[("client_id", config.client_id.as_str())]);
+    let response = send(BROWSER_SESSION_TOKEN, "POST", Some(body), None, "include").await?;
+    read_token_response(response).await
+}
+
+/// Ends the browser's XYZ session (and the sign-in it carries) and clears its cookie.
+pub async fn end_browser_session() -> Result<(), HubError> {
+    send(BROWSER_SESSION, "DELETE", None, None, "include")
+        .await
+        .map(drop)
+}
+
 /// POSTs a token request body to the token endpoint and reads the answer.
 async fn post_grant(config: &HubConfig, body: String) -> Result<AccessToken, HubError> {
-    let response = post_form(&config.token_endpoint, body).await?;
+    read_token_response(post_form(&config.token_endpoint, body).await?).await
+}
+
+async fn read_token_response(response: web_sys::Response) -> Result<AccessToken, HubError> {
     let text_promise = response.text().map_err(|_| HubError::Network)?;
     let body = crosspass_web::wait(&text_promise)
         .await
@@ -243,18 +277,39 @@ async fn post_grant(config: &HubConfig, body: String) -> Result<AccessToken, Hub
 
 /// POSTs a form body to an endpoint of the hub's own origin, without cookies.
 async fn post_form(url: &str, body: String) -> Result<web_sys::Response, HubError> {
+    send(url, "POST", Some(body), None, "omit").await
+}
+
+/// A request to XYZ with an optional form body and bearer token; `credentials` is
+/// `omit` everywhere but the browser session.
+async fn send(
+    url: &str,
+    method: &str,
+    body: Option<String>,
+    bearer: Option<&str>,
+    credentials: &str,
+) -> Result<web_sys::Response, HubError> {
     let window = web_sys::window().ok_or(HubError::Network)?;
     // Plain objects, as `fetch` takes them: the typed `RequestInit` and `Headers`
     // setters would add a binding each to the hub's glue.
-    let headers = crosspass_web::object(&[
-        ("Content-Type", &"application/x-www-form-urlencoded".into()),
-        ("Accept", &"application/json".into()),
-    ]);
+    let mut headers: Vec<(&str, &JsValue)> = Vec::new();
+    let form: JsValue = "application/x-www-form-urlencoded".into();
+    let json: JsValue = "application/json".into();
+    let bearer = bearer.map(JsValue::from);
+    headers.push(("Accept", &json));
+    if body.is_some() {
+        headers.push(("Content-Type", &form));
+    }
+    if let Some(b) = &bearer {
+        headers.push(("Authorization", b));
+    }
+    let headers = crosspass_web::object(&headers);
+    let body = body.map_or(JsValue::UNDEFINED, JsValue::from);
     let init = crosspass_web::object(&[
-        ("method", &"POST".into()),
-        ("body", &body.into()),
+        ("method", &method.into()),
+        ("body", &body),
         ("headers", &headers),
-        ("credentials", &"omit".into()),
+        ("credentials", &credentials.into()),
         ("cache", &"no-store".into()),
         ("redirect", &"error".into()),
     ]);

@@ -780,6 +780,10 @@ pub enum StorageRung {
     Unpartitioned,
     /// First-party storage reached through a popup on XYZ's own origin.
     FirstPartyPopup,
+    /// Storage access unlocked cookies only (Firefox, Safari): the hub keeps tokens in
+    /// partitioned storage and shares the sign-in through XYZ's first-party,
+    /// `HttpOnly` browser-session cookie.
+    FirstPartyCookie,
     /// Storage partitioned by the top-level site: shared by one partner site's pages.
     Partitioned,
     /// Nothing persists beyond this hub instance.
@@ -791,6 +795,7 @@ impl StorageRung {
     pub const ALL: &'static [StorageRung] = &[
         StorageRung::Unpartitioned,
         StorageRung::FirstPartyPopup,
+        StorageRung::FirstPartyCookie,
         StorageRung::Partitioned,
         StorageRung::Memory,
     ];
@@ -800,6 +805,7 @@ impl StorageRung {
         match self {
             StorageRung::Unpartitioned => "unpartitioned",
             StorageRung::FirstPartyPopup => "first_party_popup",
+            StorageRung::FirstPartyCookie => "first_party_cookie",
             StorageRung::Partitioned => "partitioned",
             StorageRung::Memory => "memory",
         }

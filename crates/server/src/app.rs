@@ -191,6 +191,11 @@ pub fn router(state: AppState) -> Router {
             put(users::put_user).delete(users::delete_user),
         )
         .route("/oauth/revoke", post(crate::revoke::revoke))
+        .route(
+            "/hub/session",
+            post(crate::browser_session::establish).delete(crate::browser_session::end),
+        )
+        .route("/hub/session/token", post(crate::browser_session::mint))
         .route("/api/v1/embed-sessions", post(crate::embed::create_session))
         .merge(frames)
         // Applies to the routes above; the API sets its own inside its CORS layer, so
@@ -313,8 +318,12 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
     req.extensions_mut().insert(client.clone());
     let start = Instant::now();
     let deadline = Duration::from_secs(state.config.request_timeout_secs);
-    // The address limit, before anything is read: token requests and the API only.
-    let limited = if path.starts_with("/oauth/") || path.starts_with("/api/") {
+    // The address limit, before anything is read: token requests (the browser
+    // session's included) and the API only.
+    let limited = if path.starts_with("/oauth/")
+        || path.starts_with("/api/")
+        || path.starts_with("/hub/session")
+    {
         let peer = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()

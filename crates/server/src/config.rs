@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 /// Longest access-token lifetime a partner may be registered with.
 pub use crosspass_protocol::claims::MAX_ACCESS_TOKEN_LIFETIME_SECS as MAX_TOKEN_LIFETIME_SECS;
+/// Longest `browser_session_secs`: 30 days.
+pub const MAX_BROWSER_SESSION_SECS: i64 = 30 * 24 * 3600;
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,9 @@ pub struct Config {
     pub record_sync_timeout_secs: u64,
     /// How long audit events are kept.
     pub audit_retention_days: u64,
+    /// How long XYZ's first-party browser session lasts (the storage ladder's cookie
+    /// rung, for browsers whose storage access unlocks cookies only); 0 turns it off.
+    pub browser_session_secs: i64,
     /// Requests per second one client address may make to `/oauth/*` and `/api/*`
     /// (0: no limit).
     pub rate_limit_per_address: u32,
@@ -119,6 +124,7 @@ impl Default for Config {
             record_sync_service: None,
             record_sync_timeout_secs: 5,
             audit_retention_days: 90,
+            browser_session_secs: 12 * 3600,
             rate_limit_per_address: 200,
             rate_limit_per_client: 1000,
             rate_limit_burst_secs: 2,
@@ -220,6 +226,9 @@ impl Config {
         if let Some(v) = parsed(&var, "CROSSPASS_AUDIT_RETENTION_DAYS")? {
             self.audit_retention_days = v;
         }
+        if let Some(v) = parsed(&var, "CROSSPASS_BROWSER_SESSION_SECS")? {
+            self.browser_session_secs = v;
+        }
         if let Some(v) = var("CROSSPASS_KEY_ENCRYPTION_KEY_FILE") {
             self.key_encryption_key_file =
                 Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
@@ -280,6 +289,11 @@ impl Config {
         if !(1..=MAX_TOKEN_LIFETIME_SECS).contains(&self.token_lifetime_secs) {
             return Err(ConfigError::Invalid(format!(
                 "token_lifetime_secs must be 1 to {MAX_TOKEN_LIFETIME_SECS}"
+            )));
+        }
+        if !(0..=MAX_BROWSER_SESSION_SECS).contains(&self.browser_session_secs) {
+            return Err(ConfigError::Invalid(format!(
+                "browser_session_secs must be 0 (off) to {MAX_BROWSER_SESSION_SECS}"
             )));
         }
         if !(0..=300).contains(&self.clock_skew_secs) {

@@ -513,16 +513,95 @@ impl Db {
     // --- revocation ---------------------------------------------------------------
 
     /// Ends a sign-in session: its tokens stop working at the API and at the token
-    /// exchange. Kept until `expires_at`, when its last token has expired anyway.
+    /// exchange, and the browser sessions carrying it are deleted (so none mints a
+    /// token after the revocation is pruned). Kept until `expires_at`, when its last
+    /// token has expired anyway.
     pub async fn revoke_session(&self, sid: &str, expires_at: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO revoked_sessions (sid, expires_at) VALUES ($1, $2) \
              ON CONFLICT DO NOTHING",
         )
         .bind(sid)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM browser_sessions WHERE sid = $1")
+            .bind(sid)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // --- browser sessions -----------------------------------------------------------
+
+    /// Stores a browser session for the sign-in of `claims` under `hash`, replacing
+    /// the one stored under `replaced`.
+    pub async fn put_browser_session(
+        &self,
+        hash: &str,
+        replaced: Option<&str>,
+        claims: &crosspass_protocol::claims::AccessTokenClaims,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(old) = replaced {
+            sqlx::query("DELETE FROM browser_sessions WHERE secret_hash = $1")
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO browser_sessions \
+             (secret_hash, tenant, user_id, sid, scope, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(hash)
+        .bind(claims.tenant.as_str())
+        .bind(&claims.sub)
+        .bind(claims.session_id())
+        .bind(claims.scope.to_string())
+        .bind(crate::util::now())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unexpired browser session stored under `hash`.
+    pub async fn browser_session(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> Result<Option<crate::browser_session::BrowserSession>, DbError> {
+        let row = sqlx::query(
+            "SELECT tenant, user_id, sid, scope FROM browser_sessions \
+             WHERE secret_hash = $1 AND expires_at > $2",
+        )
+        .bind(hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .as_ref()
+            .map(crate::browser_session::BrowserSession::from_row)
+            .transpose()?)
+    }
+
+    /// Ends the browser session stored under `hash` and revokes its sign-in until
+    /// `revoked_until`.
+    pub async fn end_browser_session(&self, hash: &str, revoked_until: i64) -> Result<(), DbError> {
+        let sid = sqlx::query("SELECT sid FROM browser_sessions WHERE secret_hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| row.try_get::<String, _>("sid"))
+            .transpose()?;
+        if let Some(sid) = sid {
+            self.revoke_session(&sid, revoked_until).await?;
+        }
         Ok(())
     }
 
@@ -541,8 +620,8 @@ impl Db {
         Ok(row.try_get::<i64, _>("live")? == 1)
     }
 
-    /// Forgets revocations whose sessions have expired, and audit events older than
-    /// `audit_before_ms`.
+    /// Forgets revocations and browser sessions that have expired, and audit events
+    /// older than `audit_before_ms`.
     pub async fn prune_revocations_and_audit(
         &self,
         now: i64,
@@ -552,11 +631,15 @@ impl Db {
             .bind(now)
             .execute(&self.pool)
             .await?;
+        let c = sqlx::query("DELETE FROM browser_sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
         let b = sqlx::query("DELETE FROM audit_events WHERE at_ms < $1")
             .bind(audit_before_ms)
             .execute(&self.pool)
             .await?;
-        Ok(a.rows_affected() + b.rows_affected())
+        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
     }
 
     // --- users ------------------------------------------------------------------

@@ -334,5 +334,5 @@ pub async fn redeem(state: &AppState, req: TokenRequest) -> Result<Response, Api
             s
         }
     };
-    issue_access_token(state, &partner, get("user_id")?, scope)
+    issue_access_token(state, &partner, get("user_id")?, scope, None)
 }

@@ -27,6 +27,7 @@ pub mod app;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod browser_session;
 pub mod cache;
 pub mod config;
 pub mod db;

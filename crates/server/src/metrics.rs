@@ -102,6 +102,8 @@ pub fn route_of(path: &str) -> &'static str {
         "/.well-known/oauth-authorization-server",
         "/hub",
         "/hub/popup",
+        "/hub/session",
+        "/hub/session/token",
         "/embed/form",
         "/healthz",
         "/health/live",

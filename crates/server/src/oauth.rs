@@ -190,7 +190,7 @@ async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, Api
         None => return Err(ApiError::InvalidGrant("unknown user".into())),
     };
 
-    issue_access_token(state, &partner, user, scope)
+    issue_access_token(state, &partner, user, scope, None)
 }
 
 /// Verifies an ID-JAG as the JWT bearer grant does, up to and including spending its
@@ -261,12 +261,14 @@ pub(crate) async fn verify_assertion(
 }
 
 /// Issues `partner`'s access token for XYZ user `user` with `scope`: the answer of every
-/// grant that signs a user in.
+/// grant that signs a user in. `sid` names the sign-in it continues (a browser
+/// session's); `None` starts a new one, named by the token's own `jti`.
 pub(crate) fn issue_access_token(
     state: &AppState,
     partner: &Partner,
     user: String,
     scope: ScopeSet,
+    sid: Option<String>,
 ) -> Result<Response, ApiError> {
     state.limits.check_client(partner.client_id.as_str())?;
     let now = now();
@@ -281,7 +283,7 @@ pub(crate) fn issue_access_token(
         iat: now,
         exp: now + partner.token_lifetime_secs,
         act: None,
-        sid: None,
+        sid,
     };
     let token = sign(state, &access)?;
     tracing::debug!(client_id = %partner.client_id, tenant = %partner.tenant, user = %access.sub, "access token issued");

@@ -26,6 +26,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export const STORAGE_RUNGS = [
   "unpartitioned",
   "first_party_popup",
+  "first_party_cookie",
   "partitioned",
   "memory",
 ] as const;
