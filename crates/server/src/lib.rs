@@ -13,6 +13,7 @@
 //! | `GET /api/v1/form`, `GET`/`PUT /api/v1/me/record` | the data API ([`api`]); a saved record goes on to linked downstreams ([`sync`]) |
 //! | `GET`/`POST /api/v1/me/links`, `POST /api/v1/me/links/nonces`, `DELETE /api/v1/me/links/{downstream}` | account links to downstream APIs ([`links`]) |
 //! | `GET /openapi.json` | the OpenAPI 3.1 description of all of the above (`openapi.json`, checked against the routes by `tests/openapi.rs`) |
+//! | `POST`/`DELETE /hub/session`, `POST /hub/session/token` | XYZ's first-party browser session, for XYZ's own frames only: the storage ladder's cookie rung ([`browser_session`]) |
 //! | `GET /hub`, `/embed/form`, `/hub/popup`, `/hub/{file}`, `/hub/pkg/{path}`, `/sdk/{path}` | XYZ's frame pages and static files ([`assets`]) |
 //!
 //! Registry changes and token issuances, refusals and revocations are written to an
