@@ -1,0 +1,68 @@
+// Debian's Chromium through puppeteer-core (CDP), launched so that it behaves like the
+// Chrome users run: third-party storage partitioned by top-level site.
+import puppeteer from "puppeteer-core";
+import { wrapBrowser } from "./puppeteer.mjs";
+
+const EXECUTABLE = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+// Features whose absence would make third-party storage behave unlike real Chrome
+// (Playwright's default launch disables the first one: every third-party iframe's
+// storage then throws instead of being partitioned).
+const PARTITIONING_FEATURES = ["ThirdPartyStoragePartitioning", "PartitionedCookies"];
+
+// This machine has no network but loopback, and runs as root.
+const ARGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-quic",
+  "--no-first-run",
+];
+
+/**
+ * Puppeteer's own default arguments, checked rather than trusted: a `--disable-features`
+ * that names a partitioning feature is dropped and passed back without it.
+ */
+function partitioningArgs() {
+  const disabling = puppeteer
+    .defaultArgs({ browser: "chrome", headless: true })
+    .find((a) => a.startsWith("--disable-features="));
+  const features = disabling ? disabling.slice("--disable-features=".length).split(",") : [];
+  if (!features.some((f) => PARTITIONING_FEATURES.includes(f))) return { ignoreDefaultArgs: [], args: [] };
+  const kept = features.filter((f) => !PARTITIONING_FEATURES.includes(f));
+  return { ignoreDefaultArgs: [disabling], args: kept.length ? [`--disable-features=${kept.join(",")}`] : [] };
+}
+
+/**
+ * A fresh Chromium with a throwaway profile.
+ * @param {import("./common.mjs").LaunchOptions} [_options] storage access is set per site
+ * @returns {Promise<import("./common.mjs").Browser>}
+ */
+export async function launch(_options = {}) {
+  const { ignoreDefaultArgs, args } = partitioningArgs();
+  const browser = await puppeteer.launch({
+    executablePath: EXECUTABLE,
+    headless: true,
+    ignoreDefaultArgs,
+    args: [...args, ...ARGS],
+  });
+  const launched = browser.process()?.spawnargs ?? [];
+  const disabled = launched.filter((a) => a.startsWith("--disable-features=") && PARTITIONING_FEATURES.some((f) => a.includes(f)));
+  if (disabled.length) {
+    await browser.close();
+    throw new Error(`Chromium was launched with storage partitioning off: ${disabled.join(" ")}`);
+  }
+  // Chromium drops a CDP session's permission overrides when it detaches: this one
+  // stays open as long as the browser.
+  let cdp;
+  return wrapBrowser("chromium", browser, async (topOrigin, embeddedOrigin, setting) => {
+    cdp ??= await browser.target().createCDPSession();
+    await cdp.send("Browser.setPermission", {
+      permission: { name: "storage-access" },
+      setting,
+      origin: topOrigin,
+      embeddedOrigin,
+    });
+  });
+}
