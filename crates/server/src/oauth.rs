@@ -142,7 +142,7 @@ async fn grant(
     }
 }
 
-/// The JWT bearer grant with an ID-JAG, signed by a partner (flows C, D) or by an
+/// The JWT bearer grant with an ID-JAG, signed by a partner (browser and server sign-in, docs/design.md) or by an
 /// enterprise IdP trusted for the tenant of the client it names (Cross-App Access).
 async fn jwt_bearer(state: &AppState, req: TokenRequest) -> Result<Response, ApiError> {
     // Server path: the partner backend authenticates as a confidential client.
