@@ -13,6 +13,20 @@ function frameOf(page, prefix) {
 }
 
 /**
+ * Runs `action` on a locator of `selector` with the page in front, as a user's input
+ * is: a background tab gets no animation frames, which a locator waits for to see the
+ * element still. Errors name the action (a locator's own say only "Timed out").
+ */
+async function inFront(page, verb, selector, frame, action) {
+  try {
+    await page.bringToFront();
+    await action((await frameOf(page, frame)).locator(selector).setTimeout(DEFAULT_TIMEOUT_MS));
+  } catch (e) {
+    throw new Error(`${verb} ${selector}${frame ? ` in the frame at ${frame}` : ""}: ${e.message}`);
+  }
+}
+
+/**
  * @param {import("puppeteer-core").Page} page
  * @returns {import("./common.mjs").Page}
  */
@@ -35,13 +49,13 @@ export function wrapPage(page) {
       const frame = await frameOf(page, prefix);
       return withTimeout(frame.evaluate(fn, ...args), DEFAULT_TIMEOUT_MS, `script in the frame at ${prefix}`);
     },
-    async click(selector, { frame } = {}) {
+    click(selector, { frame } = {}) {
       // A locator waits until the element is visible, enabled and still, then clicks
       // it with input events (a trusted click, even inside a cross-origin frame).
-      await (await frameOf(page, frame)).locator(selector).setTimeout(DEFAULT_TIMEOUT_MS).click();
+      return inFront(page, "click", selector, frame, (l) => l.click());
     },
-    async fill(selector, value, { frame } = {}) {
-      await (await frameOf(page, frame)).locator(selector).setTimeout(DEFAULT_TIMEOUT_MS).fill(value);
+    fill(selector, value, { frame } = {}) {
+      return inFront(page, "fill", selector, frame, (l) => l.fill(value));
     },
     onRequest(listener) {
       page.on("request", (request) => listener(request.url()));

@@ -226,7 +226,7 @@ export async function launch(_options = {}) {
         initialUsed = true;
         return page(current);
       }
-      const { handle } = await send("POST", "/window/new", { type: "tab" });
+      const { handle } = await send("POST", "/window/new", { type: "window" });
       return page(handle);
     },
     async pages() {
