@@ -5,13 +5,9 @@
 //! one, each of the right JSON type.
 #![no_main]
 
-// The server's form module, compiled here on its own: it needs only serde and
-// regex-lite, and instrumenting the whole server (axum, sqlx, tokio) for the fuzzer
-// would multiply the build.
-#[path = "../../crates/server/src/form.rs"]
-mod form;
-
-use form::{FieldType, FormSchema};
+// The form schema lives in the protocol crate (its `form` feature): instrumenting the
+// whole server (axum, sqlx, tokio) for the fuzzer would multiply the build.
+use crosspass_protocol::form::{FieldType, FormSchema};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -12,6 +12,7 @@ pub mod appearance;
 pub mod claims;
 pub mod error;
 pub mod exchange;
+pub mod form;
 pub mod ids;
 pub mod jose;
 pub mod json;

@@ -35,7 +35,6 @@ pub mod db;
 pub mod embed;
 pub mod error;
 pub mod exchange;
-pub mod form;
 pub mod kek;
 pub mod keys;
 pub mod limits;
@@ -47,6 +46,10 @@ pub mod revoke;
 pub mod sync;
 pub mod users;
 pub mod util;
+
+/// Per-tenant form schemas: in the protocol crate, where the fuzz targets reach them
+/// without building the server.
+pub use crosspass_protocol::form;
 
 pub use app::{router, AppState, Server, StartError};
 pub use config::Config;

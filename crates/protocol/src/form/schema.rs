@@ -1,26 +1,12 @@
-//! Per-tenant form schemas and the validation of records against them.
-//!
-//! A schema is a small JSON-Schema-like list of fields the widget renders in order:
-//!
-//! ```json
-//! {"title": "Company profile", "fields": [
-//!   {"name": "company", "type": "string", "label": "Company", "required": true,
-//!    "min_length": 2, "max_length": 80, "pattern": "[A-Za-z0-9 .,&-]+", "help": "Legal name"},
-//!   {"name": "employees", "type": "number", "label": "Employees", "min": 1, "max": 100000, "integer": true},
-//!   {"name": "newsletter", "type": "boolean", "label": "Newsletter"},
-//!   {"name": "plan", "type": "enum", "label": "Plan", "options": ["free", "pro"]},
-//!   {"name": "renewal", "type": "date", "label": "Renewal", "min": "2024-01-01"}
-//! ]}
-//! ```
-//!
-//! `pattern` must match the whole value; dates are `YYYY-MM-DD`.
+//! Parsing and checking of form schemas, and the validation of records against them:
+//! the server's side of the contract (the form frame reads schemas leniently with its
+//! own code, without serde).
 
+use super::MAX_FIELDS;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// Most fields in one form.
-pub const MAX_FIELDS: usize = 64;
 /// Longest string value accepted when a field sets no `max_length`.
 pub const DEFAULT_MAX_LENGTH: usize = 1000;
 
@@ -147,7 +133,7 @@ fn anchored(pattern: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
 /// `YYYY-MM-DD` naming a real calendar day.
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return false;
     }
     let num = |r: std::ops::Range<usize>| s.get(r).and_then(|t| t.parse::<u32>().ok());
@@ -246,7 +232,7 @@ impl FormSchema {
                     if options
                         .iter()
                         .enumerate()
-                        .any(|(j, o)| options[..j].contains(o))
+                        .any(|(j, o)| options.iter().take(j).any(|p| p == o))
                     {
                         return bad("duplicate option");
                     }
