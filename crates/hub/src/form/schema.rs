@@ -50,7 +50,7 @@ pub struct Field {
     pub pattern: Option<String>,
 }
 
-fn get(v: &JsValue, key: &str) -> JsValue {
+pub(super) fn get(v: &JsValue, key: &str) -> JsValue {
     if v.is_object() {
         Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED)
     } else {
