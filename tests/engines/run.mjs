@@ -16,8 +16,8 @@
 //   firefox   Firefox ESR through puppeteer-core (WebDriver BiDi); storage access from prefs
 //   webkit    WebKitGTK's MiniBrowser with ITP through WebKitWebDriver under xvfb-run
 // A scenario an engine cannot run says so (n/a, with the reason). Results go to
-// .output/results.json (entries of the engines run now replace earlier ones; the
-// others are kept), which table.mjs renders as the compatibility table.
+// .output/results.json (an engine's result for a scenario run now replaces the earlier
+// one; the others are kept), which table.mjs renders as the compatibility table.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { withTimeout } from "./drivers/common.mjs";
@@ -94,27 +94,37 @@ async function runEngine(engine, scenarios) {
   } finally {
     await driver.shutdown?.();
   }
-  return results.map((r) => ({ ...r, version }));
+  return results.map((r) => ({ engine: r.engine, version, ...r }));
 }
 
-/** Writes `results` over the earlier entries of the same engines. */
-async function save(results, engines) {
+/**
+ * Writes `results` over the earlier entries of the same engine and scenario, in engine
+ * and then scenario order (`scenarioIds`; ids no longer in the suite are dropped).
+ */
+async function save(results, scenarioIds) {
+  const key = (r) => `${r.engine} ${r.scenario}`;
+  const now = new Set(results.map(key));
   let earlier = [];
   try {
-    earlier = JSON.parse(await readFile(RESULTS, "utf8")).filter((r) => !engines.includes(r.engine));
+    earlier = JSON.parse(await readFile(RESULTS, "utf8")).filter((r) => !now.has(key(r)));
   } catch {
     // first run
   }
+  const rank = (r) => ENGINES.indexOf(r.engine) * scenarioIds.length + scenarioIds.indexOf(r.scenario);
+  const all = [...earlier, ...results].filter((r) => scenarioIds.includes(r.scenario)).sort((a, b) => rank(a) - rank(b));
   await mkdir(OUTPUT, { recursive: true });
-  await writeFile(RESULTS, JSON.stringify([...earlier, ...results], null, 2) + "\n");
+  await writeFile(RESULTS, JSON.stringify(all, null, 2) + "\n");
 }
 
 const engines = parseEngines(process.argv[2]);
 const stack = await startEngineStack();
 const results = [];
+let ids = [];
+let aborted = 0;
 try {
   // Only now: the scenarios read the stack's ports when imported.
   const { SCENARIOS } = await import("./scenarios.mjs");
+  ids = SCENARIOS.map((s) => s.id);
   const only = process.argv.slice(3);
   const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length) throw new Error(`no scenario ${unknown.join(", ")}`);
@@ -128,11 +138,15 @@ try {
       `${engine} (${mine[0]?.version}): ${count("passed")} passed, ${count("failed")} failed, ${count("n/a")} n/a in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   }
+} catch (error) {
+  // The suite itself broke (not a scenario): it counts as a failure too.
+  console.log(`error: ${error.stack ?? error}`);
+  aborted = 1;
 } finally {
   await stack.stop();
 }
-await save(results, engines);
+await save(results, ids);
 const passed = results.filter((r) => r.outcome === "passed").length;
-const failed = results.filter((r) => r.outcome === "failed").length;
+const failed = results.filter((r) => r.outcome === "failed").length + aborted;
 console.log(`engines: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -88,11 +88,14 @@ async function partnerSignIn(page, origin, user) {
 /** A company name no earlier run or engine has stored. */
 const fresh = (label, engine) => `${label} (${engine} ${Date.now()})`;
 
-/** Signs `user` in on abc with a fresh company stored at XYZ; the form is ready, storage partitioned. */
-async function signedInOnAbc(browser, user) {
+/**
+ * Signs `user` in on abc (in `page`, or a new one) with a fresh company stored at XYZ;
+ * the form is ready, storage partitioned.
+ */
+async function signedInOnAbc(browser, user, page) {
   const company = fresh(`${user} Holdings`, browser.engine);
   assert.equal((await putRecord(await xyzToken(user), { company })).status, 200);
-  const page = await browser.newPage();
+  page ??= await browser.newPage();
   await partnerSignIn(page, ABC, user);
   await expectFormState(page, "ready");
   assert.equal(await formValue(page, "company"), company);
@@ -143,14 +146,22 @@ async function expectReusedOnExample2(page, requests, company, expectedRung) {
   await eventually("example2's storage line", () => text(page, "#xyz-storage"), `XYZ session storage: ${expectedRung}`);
 }
 
-/** example2, opened fresh: no partner user, no form, partitioned storage. */
-async function openExample2(browser) {
+/**
+ * example2, opened fresh: no partner user, no form, partitioned storage — both as the
+ * hub reports it and as seen directly: XYZ's frame under example2 does not see what
+ * XYZ's frame under abc (`abc`) stored.
+ */
+async function openExample2(browser, abc) {
+  const probe = `under abc ${Date.now()}`;
+  await abc.evaluateInFrame(HUB, (v) => localStorage.setItem("engines-probe", v), probe);
+  assert.equal(await abc.evaluateInFrame(HUB, () => localStorage.getItem("engines-probe")), probe);
   const page = await browser.newPage();
   const requests = watchRequests(page);
   await page.goto(EXAMPLE2);
   await eventually("example2's sign-in picker", () => page.evaluate(() => !!document.getElementById("partner-user-picker")), true);
   assert.equal(await page.evaluate(() => document.querySelector("crosspass-form")), null);
   assert.equal(await rung(page), "partitioned");
+  assert.equal(await page.evaluateInFrame(HUB, () => localStorage.getItem("engines-probe")), null);
   return { page, requests };
 }
 
@@ -311,8 +322,10 @@ export const SCENARIOS = [
         timeout: 20_000,
       });
       // The hub never ran under evil (frame-ancestors): nothing reached the token endpoint.
-      const toOauth = (await requests.urls()).filter((u) => u.startsWith(`${XYZ}/oauth/`));
-      assert.deepEqual(toOauth, []);
+      const urls = await requests.urls();
+      assert.deepEqual(urls.filter((u) => u.startsWith(`${XYZ}/oauth/`)), []);
+      // The watch does see this page's requests to XYZ: the SDK's script came from there.
+      assert.ok(urls.some((u) => u.startsWith(`${XYZ}/sdk/`)), `no request to XYZ seen at all: ${JSON.stringify(urls)}`);
       // abc's session is untouched and its hub still answers.
       assert.equal(await rung(abc), "partitioned");
       const status = await abc.evaluate(async () => (await (await window.crosspass).fetch("/api/v1/me/record")).status);
@@ -333,7 +346,7 @@ export const SCENARIOS = [
       const granted = await abc.evaluate(() => window.storageRequest);
       assert.equal(granted.rung, expected, JSON.stringify(granted));
 
-      const { page, requests } = await openExample2(browser);
+      const { page, requests } = await openExample2(browser, abc);
       await browser.setStorageAccess(EXAMPLE2, XYZ, "granted");
       await page.click("#reuse");
       await page.click("#continue", { frame: HUB });
@@ -345,19 +358,33 @@ export const SCENARIOS = [
     title: "Storage access denied: XYZ's first-party popup carries abc's session to example2",
     launch: { storageAccess: "denied" },
     async run(browser) {
-      // WebKit offers no way to answer its prompt: the hub's own timeout stands in for a refusal.
-      const deny = (top) => (browser.engine === "webkit" ? undefined : browser.setStorageAccess(top, XYZ, "denied"));
-      const { page: abc, company } = await signedInOnAbc(browser, "alice");
+      const webkit = browser.engine === "webkit";
+      // WebKit offers no way to answer its prompt: the hub's own timeout stands in for
+      // a refusal there. ITP prompts only for a site the user has interacted with as a
+      // first party (others are refused at once): a click on an XYZ page first makes
+      // this the user who has used XYZ before, whose request waits on the prompt.
+      const deny = (top) => (webkit ? undefined : browser.setStorageAccess(top, XYZ, "denied"));
+      const start = await browser.newPage();
+      if (webkit) {
+        await start.goto(`${XYZ}/healthz`);
+        await start.click("body");
+      }
+      const { page: abc, company } = await signedInOnAbc(browser, "alice", start);
       await deny(ABC);
       await askForStorage(abc);
       await recordPopups(abc);
+      const asked = Date.now();
       await abc.click("#continue", { frame: HUB });
+      if (webkit) {
+        await eventually("the hub to give up on WebKit's prompt", () => hubButton(abc).then((b) => b.text), POPUP_LABEL, 20_000);
+        assert.ok(Date.now() - asked >= 2000, "WebKit refused at once: its prompt (and the hub's timeout) was not exercised");
+      }
       const first = await continueThroughPopup(browser, abc, async () => {
         const synced = await abc.evaluate(() => window.storageRequest);
         assert.equal(synced.rung, "first_party_popup", JSON.stringify(synced));
       });
 
-      const { page, requests } = await openExample2(browser);
+      const { page, requests } = await openExample2(browser, abc);
       await deny(EXAMPLE2);
       await recordPopups(page);
       await page.click("#reuse");
