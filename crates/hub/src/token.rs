@@ -6,15 +6,16 @@ use crate::config::HubConfig;
 use crate::error::HubError;
 use crate::store::{StoredToken, MIN_REMAINING_SECS};
 use crosspass_protocol::claims::{AccessTokenBinding, AccessTokenExpectations, ACCESS_TOKEN_TYP};
-use crosspass_protocol::exchange::{EMBED_SESSION_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT};
+use crosspass_protocol::exchange::{
+    EMBED_SESSION_TOKEN_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT,
+};
 use crosspass_protocol::json::{self, Json, Members};
+use crosspass_protocol::oauth::OAuthError;
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// RFC 7523 §2.1 grant type.
-pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Largest token endpoint response read.
 const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
@@ -168,13 +169,19 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<AccessToken, HubE
     let error = value
         .as_ref()
         .and_then(|v| v.get("error"))
-        .and_then(json::Value::as_str);
+        .and_then(json::Value::as_str)
+        .and_then(OAuthError::from_code);
     Err(match (status, error) {
-        (_, Some("invalid_grant")) => HubError::InvalidGrant,
-        (_, Some("invalid_scope")) => HubError::InvalidScope,
-        (_, Some("invalid_request" | "invalid_client" | "unsupported_grant_type")) => {
-            HubError::BadTokenRequest
-        }
+        (_, Some(OAuthError::InvalidGrant)) => HubError::InvalidGrant,
+        (_, Some(OAuthError::InvalidScope)) => HubError::InvalidScope,
+        (
+            _,
+            Some(
+                OAuthError::InvalidRequest
+                | OAuthError::InvalidClient
+                | OAuthError::UnsupportedGrantType,
+            ),
+        ) => HubError::BadTokenRequest,
         (400..=499, _) => HubError::BadTokenRequest,
         _ => HubError::Server(["HTTP ", &text::decimal(i64::from(status))].concat()),
     })

@@ -9,6 +9,9 @@ use crate::json::{Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
 use serde::{Deserialize, Serialize};
 
+/// `grant_type` of RFC 7523 §2.1: a JWT assertion (a partner's, an ID-JAG, or the
+/// hub's redemption of one) for an access token.
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// `grant_type` of RFC 8693 §2.1.
 pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// Token type of an OAuth access token (RFC 8693 §3).

@@ -18,7 +18,8 @@
 //! The schema types and their checks are behind the `form` feature (serde and a regex
 //! engine, which the browser bundles do without); the limits are for both sides.
 
-/// Most fields in one form.
+/// Most fields in one form: the server refuses a schema with more, and the form frame
+/// renders no more than this.
 pub const MAX_FIELDS: usize = 64;
 
 #[cfg(feature = "form")]

@@ -16,6 +16,7 @@ pub mod form;
 pub mod ids;
 pub mod jose;
 pub mod json;
+pub mod oauth;
 pub mod origin;
 pub mod rpc;
 pub mod scope;

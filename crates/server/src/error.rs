@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crosspass_protocol::claims::ClaimError;
 use crosspass_protocol::jws::JwtError;
+use crosspass_protocol::oauth::OAuthError;
 use std::borrow::Cow;
 
 type Text = Cow<'static, str>;
@@ -89,35 +90,36 @@ pub enum ApiError {
 
 impl ApiError {
     /// The status and the stable error code.
-    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+    pub fn status_and_code(&self) -> (StatusCode, OAuthError) {
+        use OAuthError as E;
         match self {
-            ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
-            ApiError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, "invalid_client"),
-            ApiError::InvalidGrant(_) => (StatusCode::BAD_REQUEST, "invalid_grant"),
-            ApiError::InvalidScope(_) => (StatusCode::BAD_REQUEST, "invalid_scope"),
-            ApiError::InvalidTarget(_) => (StatusCode::BAD_REQUEST, "invalid_target"),
-            ApiError::UnauthorizedClient(_) => (StatusCode::BAD_REQUEST, "unauthorized_client"),
-            ApiError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
-            ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
-            ApiError::InsufficientScope(_) => (StatusCode::FORBIDDEN, "insufficient_scope"),
-            ApiError::AccessDenied(_) => (StatusCode::FORBIDDEN, "access_denied"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "invalid_request"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, E::InvalidRequest),
+            ApiError::InvalidClient(_) => (StatusCode::UNAUTHORIZED, E::InvalidClient),
+            ApiError::InvalidGrant(_) => (StatusCode::BAD_REQUEST, E::InvalidGrant),
+            ApiError::InvalidScope(_) => (StatusCode::BAD_REQUEST, E::InvalidScope),
+            ApiError::InvalidTarget(_) => (StatusCode::BAD_REQUEST, E::InvalidTarget),
+            ApiError::UnauthorizedClient(_) => (StatusCode::BAD_REQUEST, E::UnauthorizedClient),
+            ApiError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, E::UnsupportedGrantType),
+            ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, E::InvalidToken),
+            ApiError::InsufficientScope(_) => (StatusCode::FORBIDDEN, E::InsufficientScope),
+            ApiError::AccessDenied(_) => (StatusCode::FORBIDDEN, E::AccessDenied),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, E::NotFound),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, E::InvalidRequest),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, E::Conflict),
             ApiError::PreconditionRequired => {
-                (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
+                (StatusCode::PRECONDITION_REQUIRED, E::PreconditionRequired)
             }
             ApiError::PreconditionFailed { .. } => {
-                (StatusCode::PRECONDITION_FAILED, "precondition_failed")
+                (StatusCode::PRECONDITION_FAILED, E::PreconditionFailed)
             }
-            ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_record"),
-            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "invalid_request"),
+            ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, E::InvalidRecord),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, E::InvalidRequest),
             ApiError::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request")
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, E::InvalidRequest)
             }
-            ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable"),
-            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+            ApiError::Timeout => (StatusCode::SERVICE_UNAVAILABLE, E::TemporarilyUnavailable),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, E::RateLimited),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, E::ServerError),
         }
     }
 
@@ -169,7 +171,8 @@ pub struct Failure {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
+        let (status, error) = self.status_and_code();
+        let code = error.as_str();
         let description = match &self {
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -198,12 +201,12 @@ impl IntoResponse for ApiError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        let challenge = match code {
-            "invalid_token" | "insufficient_scope" => Some(format!(
+        let challenge = match error {
+            OAuthError::InvalidToken | OAuthError::InsufficientScope => Some(format!(
                 "Bearer error=\"{code}\", error_description=\"{}\"",
                 description.replace(['"', '\\'], "'")
             )),
-            "invalid_client" => Some("Bearer".to_owned()),
+            OAuthError::InvalidClient => Some("Bearer".to_owned()),
             _ => None,
         };
         if let Some(v) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {

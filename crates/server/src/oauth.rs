@@ -15,15 +15,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use crosspass_protocol::claims::{AccessTokenClaims, AssertionClaims, Audience, ClaimError};
 use crosspass_protocol::exchange::{
-    ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT,
+    ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT,
 };
 use crosspass_protocol::jws::{Alg, AssertionExpectations, PinnedIssuer, UnverifiedAssertion};
 use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
 use serde::Deserialize;
 use std::sync::Arc;
 
-/// `grant_type` of RFC 7523 §2.1.
-pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The ID-JAG profile identifier for RFC 8414 metadata.
 pub const ID_JAG_PROFILE: &str = "urn:ietf:params:oauth:grant-profile:id-jag";
 

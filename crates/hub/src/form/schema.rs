@@ -2,11 +2,9 @@
 //! 412 conflicts) from parsed JSON. Lenient about shape, strict about types: a field
 //! that cannot be understood is skipped rather than guessed at.
 
+use crosspass_protocol::form::MAX_FIELDS;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-
-/// Most fields rendered.
-const MAX_FIELDS: usize = 200;
 
 /// What a field holds.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,0 +1,63 @@
+//! The `error` codes of the server's HTTP error bodies (`{"error": …,
+//! "error_description": …}`): the server writes them, the hub reads them back from the
+//! token endpoint.
+
+crate::error::wire_codes! {
+    /// An `error` code of an HTTP error body: the OAuth codes (RFC 6749 §5.2, RFC 6750
+    /// §3.1, RFC 8693 §2.2.2) and the data API's own, which come in the same body.
+    OAuthError {
+        /// A parameter is missing or malformed, or the request's method, size or
+        /// media type is wrong.
+        InvalidRequest => "invalid_request",
+        /// Client authentication failed.
+        InvalidClient => "invalid_client",
+        /// The assertion or subject token is invalid, expired, replayed or not the
+        /// client's.
+        InvalidGrant => "invalid_grant",
+        /// More scope than the client (or the subject token) may have.
+        InvalidScope => "invalid_scope",
+        /// A token exchange names an unknown audience, or one not the client's.
+        InvalidTarget => "invalid_target",
+        /// The client may not do this.
+        UnauthorizedClient => "unauthorized_client",
+        /// A `grant_type` the server does not take.
+        UnsupportedGrantType => "unsupported_grant_type",
+        /// A missing, malformed, expired or foreign access token.
+        InvalidToken => "invalid_token",
+        /// The access token lacks the scope.
+        InsufficientScope => "insufficient_scope",
+        /// Authenticated, but not allowed.
+        AccessDenied => "access_denied",
+        /// No such resource.
+        NotFound => "not_found",
+        /// The request contradicts what is stored.
+        Conflict => "conflict",
+        /// A write without `If-Match`.
+        PreconditionRequired => "precondition_required",
+        /// A write whose `If-Match` is not the current version.
+        PreconditionFailed => "precondition_failed",
+        /// A record that fails the tenant's form schema.
+        InvalidRecord => "invalid_record",
+        /// The request took too long.
+        TemporarilyUnavailable => "temporarily_unavailable",
+        /// Over a rate limit.
+        RateLimited => "rate_limited",
+        /// A failure the client cannot fix.
+        ServerError => "server_error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in OAuthError::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert_eq!(OAuthError::from_code(code.as_str()), Some(*code));
+        }
+        assert_eq!(OAuthError::from_code("INVALID_GRANT"), None);
+    }
+}
