@@ -22,16 +22,21 @@ const ARGS = [
 
 /**
  * Puppeteer's own default arguments, checked rather than trusted: a `--disable-features`
- * that names a partitioning feature is dropped and passed back without it.
+ * that names a partitioning feature is dropped and passed back without it. Its popup
+ * blocker switch is dropped too: popups open only from a user's click, as for users.
  */
-function partitioningArgs() {
+function defaultArgsFixed() {
+  const ignoreDefaultArgs = ["--disable-popup-blocking"];
   const disabling = puppeteer
     .defaultArgs({ browser: "chrome", headless: true })
     .find((a) => a.startsWith("--disable-features="));
   const features = disabling ? disabling.slice("--disable-features=".length).split(",") : [];
-  if (!features.some((f) => PARTITIONING_FEATURES.includes(f))) return { ignoreDefaultArgs: [], args: [] };
+  if (!features.some((f) => PARTITIONING_FEATURES.includes(f))) return { ignoreDefaultArgs, args: [] };
   const kept = features.filter((f) => !PARTITIONING_FEATURES.includes(f));
-  return { ignoreDefaultArgs: [disabling], args: kept.length ? [`--disable-features=${kept.join(",")}`] : [] };
+  return {
+    ignoreDefaultArgs: [...ignoreDefaultArgs, disabling],
+    args: kept.length ? [`--disable-features=${kept.join(",")}`] : [],
+  };
 }
 
 /**
@@ -40,7 +45,7 @@ function partitioningArgs() {
  * @returns {Promise<import("./common.mjs").Browser>}
  */
 export async function launch(_options = {}) {
-  const { ignoreDefaultArgs, args } = partitioningArgs();
+  const { ignoreDefaultArgs, args } = defaultArgsFixed();
   const browser = await puppeteer.launch({
     executablePath: EXECUTABLE,
     headless: true,
@@ -48,10 +53,12 @@ export async function launch(_options = {}) {
     args: [...args, ...ARGS],
   });
   const launched = browser.process()?.spawnargs ?? [];
-  const disabled = launched.filter((a) => a.startsWith("--disable-features=") && PARTITIONING_FEATURES.some((f) => a.includes(f)));
-  if (disabled.length) {
+  const unlike = launched.filter(
+    (a) => a === "--disable-popup-blocking" || (a.startsWith("--disable-features=") && PARTITIONING_FEATURES.some((f) => a.includes(f))),
+  );
+  if (unlike.length) {
     await browser.close();
-    throw new Error(`Chromium was launched with storage partitioning off: ${disabled.join(" ")}`);
+    throw new Error(`Chromium was launched unlike users' Chrome: ${unlike.join(" ")}`);
   }
   // Chromium drops a CDP session's permission overrides when it detaches: this one
   // stays open as long as the browser.

@@ -13,12 +13,18 @@ const EXECUTABLE = process.env.FIREFOX ?? "/usr/bin/firefox-esr";
  * @returns {Promise<import("./common.mjs").Browser>}
  */
 export async function launch({ storageAccess } = {}) {
-  const prefs = storageAccess
-    ? {
-        "dom.storage_access.prompt.testing": true,
-        "dom.storage_access.prompt.testing.allow": storageAccess === "granted",
-      }
-    : {};
+  const prefs = {
+    // Puppeteer's profile turns off what users have on: its content-blocking category
+    // says cookieBehavior0 (third-party cookies unpartitioned) and its popup blocker
+    // is off. Firefox's own defaults are put back: Total Cookie Protection, and popups
+    // only from a user's click.
+    "network.cookie.cookieBehavior": 5,
+    "dom.disable_open_during_load": true,
+    ...(storageAccess && {
+      "dom.storage_access.prompt.testing": true,
+      "dom.storage_access.prompt.testing.allow": storageAccess === "granted",
+    }),
+  };
   const browser = await puppeteer.launch({
     browser: "firefox",
     executablePath: EXECUTABLE,
