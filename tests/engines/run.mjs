@@ -118,6 +118,14 @@ async function save(results, scenarioIds) {
 
 const engines = parseEngines(process.argv[2]);
 const stack = await startEngineStack();
+// Interrupted, the servers are stopped all the same (and `exit` handlers stop browsers).
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, async () => {
+    console.log(`${signal}: stopping`);
+    await stack.stop();
+    process.exit(130);
+  });
+}
 const results = [];
 let ids = [];
 let aborted = 0;

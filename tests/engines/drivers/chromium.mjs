@@ -1,24 +1,19 @@
 // Debian's Chromium through puppeteer-core (CDP), launched so that it behaves like the
 // Chrome users run: third-party storage partitioned by top-level site.
 import puppeteer from "puppeteer-core";
+import { launchOptions } from "../../e2e/browser.mjs";
 import { wrapBrowser } from "./puppeteer.mjs";
 
-const EXECUTABLE = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// The Playwright suite's launch (tests/e2e/browser.mjs) has the executable and the
+// switches this closed, root-run machine needs; its `--disable-features` is Playwright's
+// own list and has no place here.
+const EXECUTABLE = launchOptions.executablePath;
+const ARGS = launchOptions.args.filter((a) => !a.startsWith("--disable-features="));
 
 // Features whose absence would make third-party storage behave unlike real Chrome
 // (Playwright's default launch disables the first one: every third-party iframe's
 // storage then throws instead of being partitioned).
 const PARTITIONING_FEATURES = ["ThirdPartyStoragePartitioning", "PartitionedCookies"];
-
-// This machine has no network but loopback, and runs as root.
-const ARGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-];
 
 /**
  * Puppeteer's own default arguments, checked rather than trusted: a `--disable-features`

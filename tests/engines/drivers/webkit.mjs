@@ -27,6 +27,10 @@ async function startServer() {
   });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
+  // Its own process group outlives this process unless stopped: on any exit, it is.
+  const stop = () => child.exitCode === null && process.kill(-child.pid, "SIGTERM");
+  process.on("exit", stop);
+  child.once("exit", () => process.off("exit", stop));
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(
     async () => {
