@@ -13,6 +13,7 @@ pub mod claims;
 pub mod error;
 pub mod exchange;
 pub mod form;
+pub mod hub_config;
 pub mod ids;
 pub mod jose;
 pub mod json;

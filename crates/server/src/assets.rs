@@ -8,7 +8,10 @@ use crate::registry::Partner;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use crosspass_protocol::hub_config::HubConfig;
+use crosspass_protocol::json::Json;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
@@ -24,20 +27,6 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 #[derive(Debug, Deserialize)]
 pub struct HubQuery {
     client_id: Option<String>,
-}
-
-/// The JSON the hub page reads from `<script type="application/json" id="hub-config">`.
-#[derive(Serialize)]
-struct HubConfig<'a> {
-    client_id: &'a str,
-    tenant: &'a str,
-    origins: &'a crosspass_protocol::OriginAllowlist,
-    issuer: &'a str,
-    api_audience: &'a str,
-    token_endpoint: &'static str,
-    revocation_endpoint: &'static str,
-    scopes: String,
-    expose_tokens: bool,
 }
 
 /// JSON that can sit inside a `<script>` element: nothing in it can close the element
@@ -86,7 +75,9 @@ async fn hub_html(
             path.display()
         )));
     };
-    let config = hub_config(state, &partner);
+    // The protocol's codec writes the text; serde only carries it, unchanged.
+    let config = RawValue::from_string(hub_config(state, &partner).to_json())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let manifest = read_manifest(&state.config.dist_dir).await;
     let html = with_asset_names(&template, &manifest)
         .replace(HUB_CONFIG_PLACEHOLDER, &script_safe_json(&config)?);
@@ -197,16 +188,17 @@ fn with_asset_names(
     out
 }
 
-fn hub_config<'a>(state: &'a AppState, p: &'a Partner) -> HubConfig<'a> {
+/// The JSON the hub page reads from `<script type="application/json" id="hub-config">`.
+fn hub_config(state: &AppState, p: &Partner) -> HubConfig {
     HubConfig {
-        client_id: p.client_id.as_str(),
-        tenant: p.tenant.as_str(),
-        origins: &p.origins,
-        issuer: &state.config.issuer,
-        api_audience: &state.api_audience,
-        token_endpoint: "/oauth/token",
-        revocation_endpoint: "/oauth/revoke",
-        scopes: p.scopes.to_string(),
+        client_id: p.client_id.clone(),
+        tenant: p.tenant.clone(),
+        origins: p.origins.clone(),
+        issuer: state.config.issuer.clone(),
+        api_audience: state.api_audience.clone(),
+        token_endpoint: "/oauth/token".to_owned(),
+        revocation_endpoint: "/oauth/revoke".to_owned(),
+        scopes: p.scopes.clone(),
         expose_tokens: p.expose_tokens,
     }
 }
