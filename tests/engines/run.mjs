@@ -15,6 +15,8 @@
 //   chromium  Debian's Chromium through puppeteer-core (CDP); storage access set over CDP
 //   firefox   Firefox ESR through puppeteer-core (WebDriver BiDi); storage access from prefs
 //   webkit    WebKitGTK's MiniBrowser with ITP through WebKitWebDriver under xvfb-run
+// What the drivers' tools set up unlike users' browsers is undone there (puppeteer's
+// popup blockers off, its Firefox profile's cookieBehavior0).
 // A scenario an engine cannot run says so (n/a, with the reason). Results go to
 // .output/results.json (an engine's result for a scenario run now replaces the earlier
 // one; the others are kept), which table.mjs renders as the compatibility table.

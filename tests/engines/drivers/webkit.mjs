@@ -230,6 +230,8 @@ export async function launch(_options = {}) {
         initialUsed = true;
         return page(current);
       }
+      // A window, not a tab: MiniBrowser's background tab is not shown, so its
+      // elements cannot be clicked and its frames' popups are refused.
       const { handle } = await send("POST", "/window/new", { type: "window" });
       return page(handle);
     },
