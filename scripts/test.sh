@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole gate: formatting, lints (native and wasm32), native tests, the server's
 # integration tests again on PostgreSQL, fuzzing, wasm tests in headless Chromium, the
-# wasm build, and the end-to-end browser suite.
+# wasm build, the end-to-end browser suite (Chromium), and the core flows in Chromium,
+# Firefox and WebKit.
 # Every stage runs even if an earlier one failed, so one run reports everything; the
 # last line is "N passed, M failed" over all stages (a failed gate with no test
 # counts of its own counts as one failure).
@@ -23,7 +24,7 @@ count_cargo() {
        END { printf "%d %d\n", p, f }' "$1"
 }
 
-# stage NAME KIND COMMAND...   KIND: gate (no counts), cargo, playwright
+# stage NAME KIND COMMAND...   KIND: gate (no counts), cargo, playwright, playbook, engines
 stage() {
   local name="$1" kind="$2"
   shift 2
@@ -35,6 +36,7 @@ stage() {
     cargo) read -r p f < <(count_cargo "$log") ;;
     playwright) read -r p f < <(node tests/e2e/count.mjs) ;;
     playbook) read -r p f < <(awk '/^playbook:/ {print $2, $4}' "$log") ;;
+    engines) read -r p f < <(awk '/^engines:/ {print $2, $4}' "$log") ;;
   esac
   if ((rc != 0 && f == 0)); then f=1; fi
   passed=$((passed + p)) failed=$((failed + f))
@@ -83,8 +85,15 @@ if stage "build wasm" gate bash scripts/build-wasm.sh && stage "build sites" gat
   rm -f tests/e2e/.output/report.json
   CROSSPASS_SERVER_BIN="$server_bin" \
     stage "e2e (playwright)" playwright playwright test --config tests/e2e/playwright.config.mjs
+  # The core flows in every engine (tests/engines), then the README's compatibility
+  # table rendered from what they just did.
+  rm -f tests/engines/.output/results.json
+  for engine in chromium firefox webkit; do
+    CROSSPASS_SERVER_BIN="$server_bin" stage "engines ($engine)" engines node tests/engines/run.mjs "$engine"
+  done
+  stage "compatibility table" gate node tests/engines/table.mjs README.md
 else
-  summary+=("e2e (playwright)             SKIPPED (no build)")
+  summary+=("e2e and engines              SKIPPED (no build)")
   failed=$((failed + 1))
 fi
 

@@ -1,7 +1,9 @@
 // Helpers shared by the specs.
 import { fileURLToPath } from "node:url";
 import { expect } from "@playwright/test";
-import { XYZ, XYZ_INTERNAL } from "./env.mjs";
+import { XYZ } from "./env.mjs";
+
+export { api, putRecord, xyzToken } from "./xyz-api.mjs";
 
 const RAW_CLIENT = fileURLToPath(new URL("./raw-hub-client.js", import.meta.url));
 
@@ -59,34 +61,6 @@ export function sdk(page, method, ...args) {
   );
 }
 
-/** Calls XYZ's API from Node (as a server, or pretending to be a browser with `origin`). */
-export async function api(path, { token, method = "GET", body, origin, ifMatch } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (origin) headers.origin = origin;
-  if (ifMatch) headers["if-match"] = ifMatch;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${XYZ_INTERNAL}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, headers: res.headers, json };
-}
-
-/** Writes `data` as the record of the token's user, whatever version is stored. */
-export async function putRecord(token, data) {
-  const current = await api("/api/v1/me/record", { token });
-  return api("/api/v1/me/record", { token, method: "PUT", body: data, ifMatch: current.headers.get("etag") });
-}
-
 /**
  * XYZ's form on `page`: a locator inside the form's frame (XYZ's origin), with `host`,
  * the partner page's `<crosspass-form>` element, which reflects the form's state.
@@ -100,25 +74,4 @@ export function xyzForm(page) {
 /** Waits until the form is in `state` (its host's `data-state` attribute). */
 export function expectFormState(form, state, timeout = 15_000) {
   return expect(form.host).toHaveAttribute("data-state", state, { timeout });
-}
-
-/**
- * An XYZ access token for `user` of client abc, got as a partner backend gets one
- * (server path): abc's assertion redeemed at the token endpoint from Node. ABC's pages
- * never hold one.
- */
-export async function xyzToken(user) {
-  const { mintAbcAssertion } = await import("./assertions.mjs");
-  const res = await fetch(`${XYZ_INTERNAL}/oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-      assertion: await mintAbcAssertion(user),
-      client_id: "abc",
-    }),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`token endpoint: ${JSON.stringify(body)}`);
-  return body.access_token;
 }
