@@ -75,6 +75,17 @@ if ! "$jwtxpl/bin/jwtxpl" --help >/dev/null 2>&1; then
 fi
 note "jwtXploiter 1.2.1: ok"
 
+# The partner guide's Python snippets (PyJWT, requests) run in the e2e suite
+# (tests/e2e/guide.spec.mjs) with these pinned releases.
+guide_python=.tools/guide-python
+if ! "$guide_python/bin/python" -c 'import jwt, requests, cryptography' >/dev/null 2>&1; then
+  rm -rf "$guide_python"
+  python3 -m venv "$guide_python"
+  "$guide_python/bin/pip" install -q --disable-pip-version-check \
+    "pyjwt[crypto]==2.15.1" "requests==2.34.2"
+fi
+note "PyJWT 2.15.1, requests 2.34.2: ok"
+
 # Reinstall node_modules only when package.json or the lockfile changed since the last
 # install (the stamp holds their hash).
 stamp=node_modules/.crosspass-stamp
