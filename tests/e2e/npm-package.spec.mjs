@@ -1,7 +1,8 @@
 // The `crosspass` npm package as partners install it, from the packed tarball: its
 // contents, its types under a strict TypeScript build, imports in Node (ESM and
 // CommonJS, no browser globals touched), bundles by esbuild and webpack 5, and DEF's
-// site — a Vite app built against the tarball (scripts/build-sites.sh) — in Chromium.
+// site — a Vite app built against the tarball (scripts/build-sites.sh) — in Chromium,
+// and the partner guide's npm snippet bundled as written.
 import { test, expect } from "@playwright/test";
 import { execFile } from "node:child_process";
 import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -9,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { DEF } from "./env.mjs";
+import { DEF, XYZ } from "./env.mjs";
 import { expectFormState, partnerSignIn, sdk, xyzForm } from "./pages.mjs";
 
 const run = promisify(execFile);
@@ -107,4 +108,33 @@ test("DEF's Vite build of the package signs in and renders the form, with no was
   await expect(xyzForm(page).getByLabel("Delivery address")).toBeVisible();
   expect(wasm).toEqual([]);
   expect(await sdk(page, "storage")).toEqual({ rung: "partitioned", canRequest: expect.any(Boolean) });
+});
+
+test("the partner guide's npm snippet, bundled as written, signs in on DEF's origin and renders the form", async ({ page }) => {
+  const guide = await readFile(join(ROOT, "docs", "partner-guide.md"), "utf8");
+  const snippet = [...guide.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((s) => s.includes('from "crosspass"'));
+  expect(snippet, "the guide's npm snippet").toBeTruthy();
+  const bundle = await withInstalled(async (dir) => {
+    // The guide's page has `#xyz`; here the snippet makes it, then runs unchanged but
+    // for XYZ's URL.
+    const entry = `document.body.append(Object.assign(document.createElement("div"), { id: "xyz" }));\n${snippet.replaceAll("https://sso.xyz", XYZ)}`;
+    await writeFile(join(dir, "entry.js"), entry);
+    const esbuild = await import("esbuild");
+    const out = await esbuild.build({ entryPoints: [join(dir, "entry.js")], bundle: true, write: false, format: "esm", absWorkingDir: dir });
+    return out.outputFiles[0].text;
+  });
+  // Signed in on DEF (its own login), then a page of DEF's origin without DEF's SDK.
+  await partnerSignIn(page, DEF, "erin");
+  await page.goto(`${DEF}/session`);
+  const logs = [];
+  page.on("console", (m) => logs.push(m.text()));
+  await page.addScriptTag({ content: bundle, type: "module" });
+  await expect(page.locator("#xyz")).toHaveAttribute("data-state", "ready", { timeout: 15_000 });
+  const form = page.frameLocator("#xyz iframe");
+  // The snippet's locale and message override reached XYZ's frame.
+  await expect(form.getByRole("button", { name: "Sichern" })).toBeVisible();
+  await form.getByLabel("Delivery address").fill(`Guide Street ${Date.now()}`);
+  await form.getByRole("button", { name: "Sichern" }).click();
+  await expect(page.locator("#xyz")).toHaveAttribute("data-state", "saved");
+  await expect.poll(() => logs).toContain("saved at XYZ");
 });
