@@ -49,6 +49,10 @@ fi
 if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
   apt+=(webkit2gtk-driver xvfb xauth)
 fi
+# nginx runs the deployment guide's reverse-proxy block (tests/deployment.sh).
+if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+  apt+=(nginx)
+fi
 # openssl makes the throwaway CA of the PostgreSQL TLS stage.
 if ! command -v openssl >/dev/null; then
   apt+=(openssl)

@@ -82,6 +82,9 @@ CROSSPASS_SERVER_BIN="$server_bin" stage "jwt attack playbook" playbook node tes
 stage "wasm tests (chromium)" cargo \
   cargo test --target wasm32-unknown-unknown -p crosspass-web -p crosspass-hub --all-features --no-fail-fast
 if stage "build wasm" gate bash scripts/build-wasm.sh && stage "build sites" gate bash scripts/build-sites.sh; then
+  # The deployment guide's systemd unit and nginx block, as written there (the server
+  # it starts serves the frames, so it needs the build).
+  CROSSPASS_SERVER_BIN="$server_bin" stage "deployment (systemd, nginx)" gate bash tests/deployment.sh
   rm -f tests/e2e/.output/report.json
   CROSSPASS_SERVER_BIN="$server_bin" \
     stage "e2e (playwright)" playwright playwright test --config tests/e2e/playwright.config.mjs
@@ -93,7 +96,7 @@ if stage "build wasm" gate bash scripts/build-wasm.sh && stage "build sites" gat
   done
   stage "compatibility table" gate node tests/engines/table.mjs README.md
 else
-  summary+=("e2e and engines              SKIPPED (no build)")
+  summary+=("deployment, e2e and engines  SKIPPED (no build)")
   failed=$((failed + 1))
 fi
 
