@@ -49,9 +49,13 @@ fi
 if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
   apt+=(webkit2gtk-driver xvfb xauth)
 fi
-# nginx runs the deployment guide's reverse-proxy block (tests/deployment.sh).
+# nginx runs the deployment guide's reverse-proxy block (tests/deployment.sh), sqlite3 its
+# SQLite backup line.
 if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
   apt+=(nginx)
+fi
+if ! command -v sqlite3 >/dev/null; then
+  apt+=(sqlite3)
 fi
 # openssl makes the throwaway CA of the PostgreSQL TLS stage.
 if ! command -v openssl >/dev/null; then

@@ -117,6 +117,30 @@ check "a spoofed X-Forwarded-For does not escape the address limit (${statuses[*
 check "every refusal says when to retry" bash -c \
   "for f in '$work'/headers.*; do grep -q '^HTTP/2 429' \"\$f\" || continue; tr -d '\r' <\"\$f\" | grep -qi '^retry-after: [0-9]' || exit 1; done"
 
+# The guide's admin commands, as written, against the running server's database: each
+# `crosspass …` line of its sh blocks, comments dropped, KID the current key's.
+node demo/partner.mjs keygen --key "$work/abc.private.jwk" >"$work/abc.jwks.json"
+admin() { (cd "$work" && "$bin" --config "$work/crosspass.toml" "$@"); }
+check "a partner abc and its user u-4711 to change" bash -c \
+  "$(printf '%q ' "$bin") --config '$work/crosspass.toml' partner add --client-id abc --tenant abc \
+     --issuer https://abc.example --jwks '$work/abc.jwks.json' --origin https://abc.example --scopes 'form.read form.write' &&
+   $(printf '%q ' "$bin") --config '$work/crosspass.toml' user provision --tenant abc u-4711"
+admin keys rotate >/dev/null
+kid="$(admin keys list | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).keys.at(-1).kid))')"
+cli="$(printf '%q' "$bin") --config $work/crosspass.toml"
+while IFS= read -r line; do
+  line="${line%%#*}"
+  line="${line/KID/$kid}"
+  check "docs: ${line%"${line##*[! ]}"}" bash -c "cd '$work' && ${line/crosspass /$cli }"
+done < <(awk '/^```sh/{on=1;next} on&&/^```/{on=0;next} on' docs/deployment.md |
+  sed -e ':a' -e '/\\$/N; s/\\\n//; ta' | grep '^crosspass ')
+# The SQLite backup line, then the copy opened by the binary.
+backup="$(awk '/^```sh/{on=1;next} on&&/^```/{on=0;next} on' docs/deployment.md | grep '^sqlite3 ')"
+# The guide's path is the default database's; here it is the running server's.
+check "docs: $backup" bash -c "cd '$work' && ${backup/.data\/crosspass.db/$work/crosspass.db}"
+check "the backup opens and is current" bash -c \
+  "CROSSPASS_ISSUER='$issuer' CROSSPASS_DATABASE_URL='sqlite://$work/backup.db' $(printf '%q' "$bin") partner show abc >/dev/null"
+
 # The unit's stop: SIGTERM ends the server cleanly.
 kill -TERM "${pids[0]}"
 wait "${pids[0]}"
