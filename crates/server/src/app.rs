@@ -175,7 +175,7 @@ pub fn router(state: AppState) -> Router {
     } else {
         Router::new()
     };
-    Router::new()
+    let routes = Router::new()
         .route("/healthz", get(live))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
@@ -202,10 +202,25 @@ pub fn router(state: AppState) -> Router {
         // that preflights still reach that layer.
         .method_not_allowed_fallback(method_not_allowed)
         .merge(crate::api::routes(state.clone()))
-        .fallback(not_found)
+        .fallback(not_found);
+    layered(routes, state)
+}
+
+/// `routes` with the layers every route goes through: the body limit, a panic answered
+/// as a typed 500 (the process and the other requests carry on), and the request id,
+/// address limit, timeout, metrics and access log of [`observe`].
+pub fn layered(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// The answer to a request whose handler panicked: `server_error`, never the panic's
+/// message (it may quote request data).
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("a request handler panicked".into()).into_response()
 }
 
 /// The OpenAPI 3.1 description of the public HTTP API (`crates/server/openapi.json`).

@@ -374,3 +374,48 @@ async fn each_request_has_an_id_a_proxys_well_formed_one_is_kept() {
     assert!(id != "bad id <x>" && !id.is_empty());
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_panicking_handler_answers_a_typed_500_and_the_server_carries_on() {
+    use axum::routing::get;
+    let t = TestServer::start().await;
+    let state = t.server().state().clone();
+    let routes = axum::Router::new()
+        .route(
+            "/boom",
+            get(|| async {
+                let v: Vec<u8> = Vec::new();
+                // An index out of bounds, as a bug would have it.
+                std::hint::black_box(&v)[3].to_string()
+            }),
+        )
+        .route("/fine", get(|| async { "fine" }));
+    let app = crosspass_server::app::layered(routes, state)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    for _ in 0..3 {
+        let r = t
+            .http
+            .get(format!("http://{addr}/boom"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 500);
+        assert!(r.headers().contains_key("x-request-id"));
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"], "server_error", "{body}");
+        assert!(!body.to_string().contains("index out of bounds"), "{body}");
+    }
+    let fine = t
+        .http
+        .get(format!("http://{addr}/fine"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fine.text().await.unwrap(), "fine");
+    served.abort();
+    t.stop().await;
+}
