@@ -38,6 +38,7 @@ const RESULTS = join(OUTPUT, "results.json");
  * @property {"passed" | "failed" | "n/a"} outcome
  * @property {string} [reason] why the scenario does not apply
  * @property {string} [error] why it failed
+ * @property {string} [detail] what a passing scenario observed (e.g. the storage rung)
  * @property {number} [ms]
  */
 
@@ -82,8 +83,9 @@ async function runEngine(engine, scenarios) {
       try {
         browser = await withTimeout(driver.launch(scenario.launch), 60_000, `launching ${engine}`);
         version = browser.version;
-        await withTimeout(scenario.run(browser), SCENARIO_TIMEOUT_MS, `scenario ${scenario.id}`);
-        results.push({ ...base, outcome: "passed", ms: Date.now() - started });
+        // A scenario may say what it observed (the storage rung it ended on).
+        const detail = await withTimeout(scenario.run(browser), SCENARIO_TIMEOUT_MS, `scenario ${scenario.id}`);
+        results.push({ ...base, outcome: "passed", ...(typeof detail === "string" && { detail }), ms: Date.now() - started });
         console.log(`${engine} ${scenario.id}: passed`);
       } catch (error) {
         results.push({ ...base, outcome: "failed", error: describe(error), ms: Date.now() - started });

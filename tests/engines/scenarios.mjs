@@ -191,7 +191,8 @@ async function continueThroughPopup(browser, page, synced) {
 // Chromium's StorageAccessHandle gives first-party localStorage; Firefox's grant unlocks
 // cookies only, so there the hub keeps the session in XYZ's first-party cookie.
 const GRANTED_RUNG = { chromium: "unpartitioned", firefox: "first_party_cookie" };
-const WEBKIT_PROMPT = "requestStorageAccess() waits on a native prompt no WebDriver command can answer";
+const WEBKIT_PROMPT =
+  "with ITP, requestStorageAccess() waits on a native prompt that no WebDriver command can answer; the popup row is WebKit's way";
 
 /**
  * @typedef {"chromium" | "firefox" | "webkit"} Engine
@@ -200,7 +201,7 @@ const WEBKIT_PROMPT = "requestStorageAccess() waits on a native prompt no WebDri
  * @property {string} title
  * @property {Partial<Record<Engine, string>>} [na] engines it cannot run in, and why
  * @property {import("./drivers/common.mjs").LaunchOptions} [launch]
- * @property {(browser: Browser) => Promise<void>} run
+ * @property {(browser: Browser) => Promise<string | void>} run  resolves with what it observed, if worth a table cell
  */
 
 /** @type {Scenario[]} */
@@ -220,6 +221,7 @@ export const SCENARIOS = [
       assert.ok((await requests.count("/xyz-assertion")) >= 1, "no assertion was asked of abc's backend");
       assert.equal(await rung(page), "partitioned");
       await eventually("abc's storage line", () => text(page, "#xyz-storage"), "XYZ session storage: partitioned");
+      return "rung `partitioned`";
     },
   },
   {
@@ -351,6 +353,7 @@ export const SCENARIOS = [
       await page.click("#reuse");
       await page.click("#continue", { frame: HUB });
       await expectReusedOnExample2(page, requests, company, expected);
+      return `rung \`${expected}\``;
     },
   },
   {
@@ -393,6 +396,7 @@ export const SCENARIOS = [
         expectReusedOnExample2(page, requests, company, "first_party_popup"),
       );
       assert.notEqual(second, first, "the popup's window name was used twice");
+      return "rung `first_party_popup`";
     },
   },
 ];

@@ -41,7 +41,8 @@ export function renderTable(results) {
     const r = results.find((x) => x.engine === engine && x.scenario === scenario);
     if (!r) return "not run";
     if (r.outcome === "n/a") return `n/a: ${r.reason}`;
-    return r.outcome === "passed" ? "passes" : "fails";
+    if (r.outcome === "passed") return r.detail ? `passes (${r.detail})` : "passes";
+    return "fails";
   };
   const rows = [
     ["Scenario", ...header],
