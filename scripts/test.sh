@@ -77,6 +77,8 @@ if [[ ! -x "$server_bin" ]] ||
 fi
 # TLS to PostgreSQL: verify-full against a cluster that takes TLS only.
 CROSSPASS_SERVER_BIN="$server_bin" stage "postgres tls" gate bash scripts/with-postgres.sh --tls bash tests/pg-tls.sh
+# The deployment guide's PostgreSQL lines: role and database, backup and restore.
+CROSSPASS_SERVER_BIN="$server_bin" stage "postgres backup (docs)" gate bash scripts/with-postgres.sh bash tests/pg-backup.sh
 # The JWT attack playbook, black box against the server binary (SECURITY.md).
 CROSSPASS_SERVER_BIN="$server_bin" stage "jwt attack playbook" playbook node tests/jwt-playbook/run.mjs
 stage "wasm tests (chromium)" cargo \

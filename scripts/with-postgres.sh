@@ -10,7 +10,7 @@
 # The cluster lives in a fresh temporary directory, listens on a free port of
 # 127.0.0.1 only (its Unix socket stays inside that directory), and has one
 # password-protected superuser. COMMAND finds it in CROSSPASS_TEST_DATABASE_URL
-# (postgres://crosspass:…@127.0.0.1:PORT/postgres); the server's integration tests
+# (postgres://postgres:…@127.0.0.1:PORT/postgres); the server's integration tests
 # create a database of their own on it for every test. PostgreSQL refuses to run as
 # root, so as root the cluster runs as the `postgres` user that Debian's package
 # creates. Durability is switched off (fsync, full-page writes): the cluster is
@@ -56,7 +56,7 @@ password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 printf '%s\n' "$password" >"$tmp/password"
 mkdir "$tmp/run"
 if ((EUID == 0)); then chown postgres: "$tmp/password" "$tmp/run"; fi
-pg "$bin/initdb" -D "$tmp/data" -U crosspass --pwfile="$tmp/password" \
+pg "$bin/initdb" -D "$tmp/data" -U postgres --pwfile="$tmp/password" \
   --auth=scram-sha-256 --encoding=UTF8 --no-locale --no-sync >"$tmp/initdb.log" ||
   {
     cat "$tmp/initdb.log" >&2
@@ -95,7 +95,7 @@ if ! pg "$bin/pg_ctl" start -D "$tmp/data" -l "$tmp/server.log" -w -t 30 -o \
 fi
 note "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $tmp)"
 
-export CROSSPASS_TEST_DATABASE_URL="postgres://crosspass:$password@127.0.0.1:$port/postgres"
+export CROSSPASS_TEST_DATABASE_URL="postgres://postgres:$password@127.0.0.1:$port/postgres"
 rc=0
 "$@" || rc=$?
 exit "$rc"
