@@ -44,7 +44,9 @@ check "systemd-analyze verify accepts the unit" bash -c \
   "out=\$(SYSTEMD_LOG_LEVEL=warning systemd-analyze verify --man=no '$unit' 2>&1); echo \"\$out\"; [[ -z \$(grep -v 'network-online.target' <<<\"\$out\") ]]"
 
 # The configuration the guide pairs with the proxy.
-openssl rand -base64 32 >"$work/kek"
+# The guide's key-encryption key line, into this test's folder.
+kek_line="$(awk '/^```sh/{on=1;next} on&&/^```/{on=0;next} on' docs/deployment.md | grep '^openssl rand')"
+check "docs: $kek_line" bash -c "${kek_line//\/etc\/crosspass/$work} && test \$(stat -c %a '$work/kek') = 400"
 cat >"$work/crosspass.toml" <<EOF
 issuer = "$issuer"
 listen = "127.0.0.1:$app_port"
