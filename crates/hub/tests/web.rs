@@ -463,3 +463,36 @@ async fn storage_request_on_first_party_storage_answers_at_once() {
     assert_eq!(status.rung, StorageRung::Unpartitioned);
     assert!(!status.can_request);
 }
+
+/// What a storage access grant gives decides the rung: a handle with usable
+/// `localStorage` (Chromium) is first-party storage; a grant without one (Firefox,
+/// Safari, whose grants unlock cookies only) is the cookie rung, never a claim that
+/// the frame's own partitioned `localStorage` became first-party; a refusal is nothing.
+#[wasm_bindgen_test]
+async fn a_grant_without_a_handle_means_cookies_only() {
+    let granted_without_handle = Promise::resolve(&JsValue::UNDEFINED);
+    assert!(matches!(
+        ladder::finish_access(granted_without_handle, Some(1_000)).await,
+        Some(ladder::Access::CookiesOnly)
+    ));
+    let handle = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &handle,
+        &"localStorage".into(),
+        &window().local_storage().unwrap().unwrap(),
+    )
+    .unwrap();
+    assert!(matches!(
+        ladder::finish_access(Promise::resolve(&JsValue::from(handle)), Some(1_000)).await,
+        Some(ladder::Access::Handle(_))
+    ));
+    let unusable = js_sys::Object::new();
+    js_sys::Reflect::set(&unusable, &"localStorage".into(), &js_sys::Object::new()).unwrap();
+    assert!(
+        ladder::finish_access(Promise::resolve(&JsValue::from(unusable)), Some(1_000))
+            .await
+            .is_none()
+    );
+    let refused = Promise::reject(&"NotAllowedError".into());
+    assert!(ladder::finish_access(refused, Some(1_000)).await.is_none());
+}
