@@ -97,6 +97,31 @@ test("DEF, registered with --expose-tokens, gets its user's access token", async
   expect(token).toMatchObject({ tokenType: "Bearer", expiresAt: expect.any(Number) });
   expect(accessTokensIn(token.accessToken)).toEqual([token.accessToken]);
 
+  // Kept on the page, as auth0-spa-js keeps its tokens: the next calls do not cross to
+  // the hub, unless asked to; a sign-in elsewhere or a sign-out clears the copy.
+  const tokenGets = () =>
+    page.evaluate(() => {
+      window.__tokenGets ??= 0;
+      if (!window.__counting) {
+        window.__counting = true;
+        const post = MessagePort.prototype.postMessage;
+        MessagePort.prototype.postMessage = function (message, ...rest) {
+          if (typeof message === "string" && message.includes('"method":"token.get"')) window.__tokenGets += 1;
+          return post.call(this, message, ...rest);
+        };
+      }
+      return window.__tokenGets;
+    });
+  expect(await tokenGets()).toBe(0);
+  expect((await sdk(page, "getToken")).accessToken).toBe(token.accessToken);
+  expect((await sdk(page, "getToken")).accessToken).toBe(token.accessToken);
+  expect(await tokenGets()).toBe(0);
+  expect((await sdk(page, "getToken", { cacheMode: "off" })).accessToken).toBe(token.accessToken);
+  expect(await tokenGets()).toBe(1);
+  const narrower = await sdk(page, "getToken", { scope: "form.read" });
+  expect(narrower.accessToken).toBeTruthy();
+  expect(await tokenGets()).toBe(2);
+
   // Signing out revokes the token on the server (RFC 7009): a copy the page kept is
   // refused at once, not merely forgotten by the browser.
   const read = () => api("/api/v1/me/record", { token: token.accessToken });
@@ -107,4 +132,11 @@ test("DEF, registered with --expose-tokens, gets its user's access token", async
   const refused = await read();
   expect(refused.status).toBe(401);
   expect(refused.json).toMatchObject({ error: "invalid_token" });
+  // The page's copy went with the session: the next getToken signs in again through
+  // DEF's getAssertion (DEF's own session is still there) and hands out a new token,
+  // never the revoked one.
+  const next = await sdk(page, "getToken");
+  expect(next.accessToken).toBeTruthy();
+  expect(next.accessToken).not.toBe(token.accessToken);
+  expect((await api("/api/v1/me/record", { token: next.accessToken })).status).toBe(200);
 });

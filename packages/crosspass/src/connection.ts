@@ -19,6 +19,8 @@ import type {
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Storage access may wait on the user (a click, a popup). */
 const CONSENT_TIMEOUT_MS = 10 * 60_000;
+/** A cached token is handed out only while it has this long to live (as the hub does). */
+const CACHE_MARGIN_SECS = 30;
 /** Statuses whose responses have no body. */
 const NULL_BODY = [101, 103, 204, 205, 304];
 
@@ -52,6 +54,8 @@ export class Hub implements Connection {
   #signingIn?: Promise<void>;
   #forms = new Set<FormHandle>();
   #timeout: number;
+  /** The last token per scope (`getToken`): repeated calls need not cross to the hub. */
+  #tokens = new Map<string, Token>();
 
   constructor(options: ConnectOptions, origin: string) {
     this.options = options;
@@ -62,7 +66,10 @@ export class Hub implements Connection {
     frame.allow = "storage-access";
     this.#show(frame, false);
     this.hub = new Messenger(frame, origin, (event, data) => {
-      if (event === "session.changed") this.#events.emit("session", { signedIn: data.signed_in === true });
+      if (event !== "session.changed") return;
+      // Signed out, in again, or a token dropped: whatever was cached may be stale.
+      this.#tokens.clear();
+      this.#events.emit("session", { signedIn: data.signed_in === true });
     });
   }
 
@@ -111,6 +118,7 @@ export class Hub implements Connection {
   }
 
   async signIn(credential: SignInCredential): Promise<Session> {
+    this.#tokens.clear();
     const params =
       "accessToken" in credential
         ? { access_token: credential.accessToken }
@@ -121,13 +129,22 @@ export class Hub implements Connection {
   }
 
   async signOut(): Promise<void> {
+    this.#tokens.clear();
     await this.call("session.end");
   }
 
-  async getToken(options: { scope?: string } = {}): Promise<Token> {
+  async getToken(options: { scope?: string; cacheMode?: "on" | "off" } = {}): Promise<Token> {
+    const key = options.scope ?? "";
+    const cached = this.#tokens.get(key);
+    if (options.cacheMode !== "off" && cached && cached.expiresAt - Date.now() / 1000 > CACHE_MARGIN_SECS) {
+      return cached;
+    }
+    this.#tokens.delete(key);
     const params = options.scope ? { scope: options.scope } : {};
     const r = await this.withSession(() => this.call("token.get", params));
-    return { accessToken: r.access_token as string, tokenType: "Bearer", ...session(r) };
+    const token: Token = { accessToken: r.access_token as string, tokenType: "Bearer", ...session(r) };
+    this.#tokens.set(key, token);
+    return token;
   }
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
@@ -200,6 +217,7 @@ export class Hub implements Connection {
   }
 
   destroy() {
+    this.#tokens.clear();
     for (const f of [...this.#forms]) f.destroy();
     this.hub.close();
   }

@@ -92,8 +92,12 @@ export interface FormHandle {
 export interface Connection {
   signIn(credential: SignInCredential): Promise<Session>;
   signOut(): Promise<void>;
-  /** Only for partners registered to receive tokens; otherwise `token_not_exposed`. */
-  getToken(options?: { scope?: string }): Promise<Token>;
+  /**
+   * Only for partners registered to receive tokens; otherwise `token_not_exposed`.
+   * A token is kept on the page until 30 s before it expires or the session changes;
+   * `cacheMode: "off"` asks the hub again (e.g. after XYZ answered 401).
+   */
+  getToken(options?: { scope?: string; cacheMode?: "on" | "off" }): Promise<Token>;
   /** A request to XYZ's API, carried out by XYZ's hub with the user's token. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   storage(): Promise<StorageStatus>;
