@@ -83,6 +83,7 @@ async function rpc(browser, { xyz, abc, penpal }) {
     await pp.goto(`${abc}/penpal-parent.html?child=${encodeURIComponent(penpal)}&token-length=${tokenLength}`);
     const runs = [
       ["sdk", sdk, "tokenRoundTrips"],
+      ["sdkHub", sdk, "hubTokenRoundTrips"],
       ["fetch", sdk, "fetchRoundTrips"],
       ["hub", sdk, "hubRoundTrips"],
       ["penpal", pp, "tokenRoundTrips"],

@@ -42,11 +42,18 @@ window.coldStart = rendered.then(() => {
   };
 });
 
-/** `getToken()` round trips through the hub (a cached token), once the form is up. */
+/** `getToken()` calls once the form is up: answered from the page's copy of the token. */
 window.tokenRoundTrips = async (n) => {
   await window.coldStart;
   const xp = await window.crosspass;
   return roundTrips(() => xp.getToken({ scope: "form.read" }), n);
+};
+
+/** `getToken({ cacheMode: "off" })`: each call a round trip to the hub, which answers from its store. */
+window.hubTokenRoundTrips = async (n) => {
+  await window.coldStart;
+  const xp = await window.crosspass;
+  return roundTrips(() => xp.getToken({ scope: "form.read", cacheMode: "off" }), n);
 };
 
 /** `fetch()` round trips: the hub calls XYZ's API with the token and relays the answer. */
