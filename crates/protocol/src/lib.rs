@@ -3,8 +3,7 @@
 //!
 //! This crate has no I/O and no browser bindings, so it builds for native targets and
 //! for `wasm32-unknown-unknown` alike. Cryptography sits behind the `jws` feature so
-//! that browser bundles, which never verify signatures, do not carry it. The
-//! `wasm-allocator` feature gives the hub and the SDK one global allocator between them.
+//! that browser bundles, which never verify signatures, do not carry it.
 #![deny(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 
@@ -33,10 +32,3 @@ pub use ids::{ClientId, DownstreamId, IdError, TenantId};
 pub use origin::{Origin, OriginAllowlist, OriginError, OriginPattern};
 pub use scope::{Scope, ScopeError, ScopeSet};
 pub use secret::{AccessToken, Assertion};
-
-/// The browser bundles' allocator: first fit over an address-ordered free list that
-/// merges neighbours, which suits their few small, short-lived allocations.
-#[cfg(all(target_arch = "wasm32", feature = "wasm-allocator"))]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

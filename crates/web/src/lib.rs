@@ -1,7 +1,7 @@
 //! What the Crosspass hub and SDK share in the browser: a single-threaded task
 //! executor ([`spawn`]), futures and promises in both directions ([`wait`],
 //! [`promise`]), one-shot values ([`Slot`] for many waiters, [`Oneshot`] for one),
-//! [`sleep`] and plain objects ([`object`]).
+//! [`sleep`] and plain objects ([`object`]); and the global allocator on wasm32.
 //!
 //! The executor stands in for wasm-bindgen-futures' runtime, whose queue, task and
 //! promise adapters cost each bundle about 4 KB of wasm; this one is a slab of boxed
@@ -16,3 +16,12 @@ mod task;
 pub use browser::{object, sleep};
 pub use slot::{Oneshot, Slot};
 pub use task::{promise, spawn, wait};
+
+/// The browser bundles' allocator: first fit over an address-ordered free list that
+/// merges neighbours, which suits their few small, short-lived allocations. Here
+/// because a program has one global allocator and every wasm program of the project
+/// links this crate (the hub's three pages and both crates' wasm tests).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
