@@ -8,11 +8,11 @@
 #![allow(clippy::expect_used)] // a broken fixture must stop the bench loudly
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, Audience};
-use crosspass_protocol::jws::{
+use crosspass_jwt::{
     validate_access_token, AssertionExpectations, Jwks, PinnedIssuer, SigningKey,
     UnverifiedAssertion,
 };
+use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, Audience};
 use crosspass_protocol::{AccessToken, Assertion, ClientId, ScopeSet, TenantId};
 use crosspass_server::db::Db;
 use crosspass_server::keys::KeyStore;

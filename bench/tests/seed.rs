@@ -2,9 +2,7 @@
 //! the pinned key, a record per user, and growing without duplicating.
 
 use crosspass_bench::{seed_partners, seed_users, RECORD};
-use crosspass_protocol::jws::{
-    AssertionExpectations, Jwks, PinnedIssuer, SigningKey, UnverifiedAssertion,
-};
+use crosspass_jwt::{AssertionExpectations, Jwks, PinnedIssuer, SigningKey, UnverifiedAssertion};
 use crosspass_protocol::{Assertion, TenantId};
 use crosspass_server::db::Db;
 use crosspass_server::util::now;

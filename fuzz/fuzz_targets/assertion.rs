@@ -9,12 +9,12 @@
 //!   assertion or an access token).
 #![no_main]
 
-use crosspass_protocol::claims::{
-    AccessTokenExpectations, AssertionClaims, Audience, MAX_ASSERTION_LIFETIME_SECS,
-};
-use crosspass_protocol::jws::{
+use crosspass_jwt::{
     validate_access_token, AssertionExpectations, Jwks, PinnedIssuer, SigningKey,
     UnverifiedAssertion, UnverifiedClientAssertion,
+};
+use crosspass_protocol::claims::{
+    AccessTokenExpectations, AssertionClaims, Audience, MAX_ASSERTION_LIFETIME_SECS,
 };
 use crosspass_protocol::{AccessToken, Assertion, ClientId};
 use libfuzzer_sys::fuzz_target;

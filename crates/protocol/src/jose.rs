@@ -3,7 +3,7 @@
 //!
 //! The hub uses this to check an access token's binding (`iss`, `aud`, `client_id`,
 //! `exp`) before storing it; it never trusts what it reads for anything else. The
-//! server verifies signatures (see the `jws` feature) before it reads claims.
+//! server verifies signatures (`crosspass-jwt`) before it reads claims.
 
 use crate::json;
 use crate::text::{write_parts, Describe, Sink};

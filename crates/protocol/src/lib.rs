@@ -24,9 +24,6 @@ pub mod secret;
 pub mod text;
 pub mod texts;
 
-#[cfg(feature = "jws")]
-pub mod jws;
-
 pub use error::{ErrorCode, RpcError};
 pub use ids::{ClientId, DownstreamId, IdError, TenantId};
 pub use origin::{Origin, OriginAllowlist, OriginError, OriginPattern};

@@ -115,10 +115,7 @@ impl AppState {
         &self,
         token: &crosspass_protocol::AccessToken,
     ) -> Result<
-        Result<
-            Arc<crosspass_protocol::claims::AccessTokenClaims>,
-            crosspass_protocol::jws::JwtError,
-        >,
+        Result<Arc<crosspass_protocol::claims::AccessTokenClaims>, crosspass_jwt::JwtError>,
         DbError,
     > {
         self.follow_key_changes().await?;

@@ -8,7 +8,7 @@ use crate::db::DbError;
 use crate::error::ApiError;
 use crate::registry::{Partner, Service};
 use crate::util::now;
-use crosspass_protocol::jws::{AssertionExpectations, Jwks, UnverifiedClientAssertion};
+use crosspass_jwt::{AssertionExpectations, Jwks, UnverifiedClientAssertion};
 use crosspass_protocol::{Assertion, ClientId};
 use std::future::Future;
 use std::sync::Arc;

@@ -252,7 +252,7 @@ impl RegistryCache {
 mod tests {
     use super::*;
     use crate::registry::PartnerInput;
-    use crosspass_protocol::jws::{Jwks, SigningKey};
+    use crosspass_jwt::{Jwks, SigningKey};
     use crosspass_protocol::ClientId;
 
     fn jwks(seed: u8) -> Jwks {

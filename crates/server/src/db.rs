@@ -5,7 +5,7 @@
 
 use crate::kek::{Kek, SEALED_PREFIX};
 use crate::registry::{Downstream, Idp, Partner, Service};
-use crosspass_protocol::jws::{JwkError, Jwks, SigningKey};
+use crosspass_jwt::{JwkError, Jwks, SigningKey};
 use crosspass_protocol::{jose, ClientId, DownstreamId, OriginAllowlist, ScopeSet, TenantId};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::sqlite::SqliteConnectOptions;

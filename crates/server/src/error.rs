@@ -4,8 +4,8 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crosspass_jwt::JwtError;
 use crosspass_protocol::claims::ClaimError;
-use crosspass_protocol::jws::JwtError;
 use crosspass_protocol::oauth::OAuthError;
 use std::borrow::Cow;
 

@@ -20,11 +20,11 @@ use crate::registry::{Downstream, Service};
 use crate::util::{now, random_id};
 use axum::response::Response;
 use axum::Json;
+use crosspass_jwt::{validate_subject_token, JwtError};
 use crosspass_protocol::claims::{AccessTokenClaims, Audience};
 use crosspass_protocol::exchange::{
     delegate, narrow_scope, ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE,
 };
-use crosspass_protocol::jws::{validate_subject_token, JwtError};
 use crosspass_protocol::{AccessToken, ScopeSet};
 use std::sync::Arc;
 

@@ -4,9 +4,9 @@
 use crate::config::MAX_TOKEN_LIFETIME_SECS;
 use crate::db::{Db, DbError};
 use crate::util::{now, random_id};
+use crosspass_jwt::{validate_access_token, JwtError};
+use crosspass_jwt::{Jwks, SigningKey};
 use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations};
-use crosspass_protocol::jws::{validate_access_token, JwtError};
-use crosspass_protocol::jws::{Jwks, SigningKey};
 use crosspass_protocol::AccessToken;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

@@ -27,7 +27,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crosspass_protocol::jws::{AssertionExpectations, UnverifiedLinkStatement};
+use crosspass_jwt::{AssertionExpectations, UnverifiedLinkStatement};
 use crosspass_protocol::{Assertion, DownstreamId};
 use serde::Deserialize;
 
@@ -52,7 +52,7 @@ struct NonceRequest {
     downstream: String,
 }
 
-fn statement_error(e: crosspass_protocol::jws::JwtError) -> ApiError {
+fn statement_error(e: crosspass_jwt::JwtError) -> ApiError {
     ApiError::InvalidGrant(format!("statement: {e}").into())
 }
 

@@ -13,11 +13,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
+use crosspass_jwt::{Alg, AssertionExpectations, PinnedIssuer, UnverifiedAssertion};
 use crosspass_protocol::claims::{AccessTokenClaims, AssertionClaims, Audience, ClaimError};
 use crosspass_protocol::exchange::{
     ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT,
 };
-use crosspass_protocol::jws::{Alg, AssertionExpectations, PinnedIssuer, UnverifiedAssertion};
 use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
 use serde::Deserialize;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! Every entry is validated before anything is written.
 
 use crate::config::MAX_TOKEN_LIFETIME_SECS;
-use crosspass_protocol::jws::{JwkError, Jwks};
+use crosspass_jwt::{JwkError, Jwks};
 use crosspass_protocol::origin::Scheme;
 use crosspass_protocol::{
     ClientId, DownstreamId, Origin, OriginAllowlist, OriginPattern, ScopeSet, TenantId,
@@ -522,7 +522,7 @@ impl Partner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crosspass_protocol::jws::SigningKey;
+    use crosspass_jwt::SigningKey;
 
     fn input() -> PartnerInput {
         PartnerInput {

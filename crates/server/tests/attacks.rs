@@ -8,9 +8,9 @@
 mod common;
 
 use common::*;
+use crosspass_jwt::SigningKey;
 use crosspass_protocol::claims::{AccessTokenClaims, Audience};
 use crosspass_protocol::jose;
-use crosspass_protocol::jws::SigningKey;
 use crosspass_protocol::ScopeSet;
 use crosspass_server::registry::PartnerInput;
 use crosspass_server::util::now;

@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
+use crosspass_jwt::{validate_access_token, Jwks, SigningKey};
 use crosspass_protocol::claims::AccessTokenExpectations;
-use crosspass_protocol::jws::{validate_access_token, Jwks, SigningKey};
 use crosspass_protocol::AccessToken;
 use crosspass_server::registry::IdpInput;
 use crosspass_server::util::{now, random_id};

@@ -6,8 +6,8 @@
 mod common;
 
 use common::*;
+use crosspass_jwt::SigningKey;
 use crosspass_protocol::jose;
-use crosspass_protocol::jws::SigningKey;
 use crosspass_protocol::TenantId;
 use crosspass_server::db::{Backend, Db};
 use serde_json::{json, Value};

@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
+use crosspass_jwt::{validate_access_token, Jwks, SigningKey};
 use crosspass_protocol::claims::{AccessTokenExpectations, MAX_ASSERTION_LIFETIME_SECS};
 use crosspass_protocol::jose;
-use crosspass_protocol::jws::{validate_access_token, Jwks, SigningKey};
 use crosspass_protocol::AccessToken;
 use crosspass_server::db::JTI_PRUNE_MARGIN_SECS;
 use crosspass_server::util::now;

@@ -5,8 +5,8 @@
 //! test runs unchanged on both backends.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use crosspass_jwt::{Jwks, SigningKey};
 use crosspass_protocol::claims::{AccessTokenClaims, Audience};
-use crosspass_protocol::jws::{Jwks, SigningKey};
 use crosspass_protocol::{ClientId, ScopeSet, TenantId};
 use crosspass_server::db::{Backend, Db};
 use crosspass_server::registry::PartnerInput;

@@ -1,22 +1,28 @@
-//! Signature verification and signing (server side): partner and enterprise-IdP
-//! assertions in the ID-JAG profile, client assertions (`private_key_jwt`, RFC 7523
-//! §2.2), XYZ access tokens (RFC 9068) and the subject tokens of a token exchange
-//! (RFC 8693), account-link statements, and the pinned JWK sets they are checked
-//! against.
+//! Signature verification and signing of the JWTs Crosspass handles (server side):
+//! partner and enterprise-IdP assertions in the ID-JAG profile, client assertions
+//! (`private_key_jwt`, RFC 7523 §2.2), XYZ access tokens (RFC 9068) and the subject
+//! tokens of a token exchange (RFC 8693), account-link statements, and the pinned JWK
+//! sets they are checked against.
 //!
 //! Every check is a pure function of the token, the pinned keys and an injected clock,
 //! and fails with exactly one [`JwtError`] per broken rule, in the order docs/design.md
-//! gives. Claims are parsed here with the strict claim types of [`crate::claims`]
-//! (integer times, no duplicate members); jwt-compact only does the cryptography.
+//! gives. Claims are parsed here with the strict claim types of
+//! [`crosspass_protocol::claims`] (integer times, no duplicate members); jwt-compact only
+//! does the cryptography.
+//!
+//! A crate of its own, apart from `crosspass-protocol`, so that the cryptography stays
+//! out of the browser bundles, which never verify signatures.
+#![deny(missing_docs)]
+#![warn(clippy::indexing_slicing)]
 
-use crate::claims::{
+use crosspass_protocol::claims::{
     AccessTokenClaims, AccessTokenExpectations, AssertionClaims, ClaimError, ACCESS_TOKEN_TYP,
     ID_JAG_TYP,
 };
-use crate::exchange::{check_link_statement, ACCOUNT_LINK_TYP};
-use crate::ids::ClientId;
-use crate::jose::{self, JoseError};
-use crate::secret::{AccessToken, Assertion};
+use crosspass_protocol::exchange::{check_link_statement, ACCOUNT_LINK_TYP};
+use crosspass_protocol::ids::ClientId;
+use crosspass_protocol::jose::{self, JoseError};
+use crosspass_protocol::secret::{AccessToken, Assertion};
 use jwt_compact::alg::{Ed25519, Es256};
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use serde::de::{DeserializeOwned, IgnoredAny};

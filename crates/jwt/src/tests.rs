@@ -1,7 +1,7 @@
 use super::*;
-use crate::claims::{Audience, DEFAULT_LEEWAY_SECS, MAX_ASSERTION_LIFETIME_SECS};
-use crate::ids::TenantId;
-use crate::scope::ScopeSet;
+use crosspass_protocol::claims::{Audience, DEFAULT_LEEWAY_SECS, MAX_ASSERTION_LIFETIME_SECS};
+use crosspass_protocol::ids::TenantId;
+use crosspass_protocol::scope::ScopeSet;
 use jwt_compact::alg::{Hs256, Hs256Key};
 use serde_json::json;
 
