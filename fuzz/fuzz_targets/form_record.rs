@@ -5,9 +5,9 @@
 //! one, each of the right JSON type.
 #![no_main]
 
-// The form schema lives in the protocol crate (its `form` feature): instrumenting the
+// The form schema lives in a crate of its own (crosspass-form): instrumenting the
 // whole server (axum, sqlx, tokio) for the fuzzer would multiply the build.
-use crosspass_protocol::form::{FieldType, FormSchema};
+use crosspass_form::{FieldType, FormSchema};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

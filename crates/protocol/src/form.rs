@@ -15,15 +15,9 @@
 //!
 //! `pattern` must match the whole value; dates are `YYYY-MM-DD`.
 //!
-//! The schema types and their checks are behind the `form` feature (serde and a regex
-//! engine, which the browser bundles do without); the limits are for both sides.
+//! The schema types and their checks are the server's, in `crosspass-form` (serde and a
+//! regex engine, which the browser bundles do without); the limits are for both sides.
 
 /// Most fields in one form: the server refuses a schema with more, and the form frame
 /// renders no more than this.
 pub const MAX_FIELDS: usize = 64;
-
-#[cfg(feature = "form")]
-mod schema;
-
-#[cfg(feature = "form")]
-pub use schema::{is_date, Bound, Field, FieldType, FormSchema, SchemaError, DEFAULT_MAX_LENGTH};

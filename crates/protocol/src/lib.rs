@@ -2,8 +2,9 @@
 //! Crosspass hub, SDK and server.
 //!
 //! This crate has no I/O and no browser bindings, so it builds for native targets and
-//! for `wasm32-unknown-unknown` alike. Cryptography sits behind the `jws` feature so
-//! that browser bundles, which never verify signatures, do not carry it.
+//! for `wasm32-unknown-unknown` alike. It holds no cryptography and no regex engine:
+//! signing and signature verification are in `crosspass-jwt`, form schemas and record
+//! validation in `crosspass-form`, both server side; the browser bundles need neither.
 #![deny(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 

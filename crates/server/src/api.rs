@@ -5,7 +5,6 @@
 use crate::app::AppState;
 use crate::db::{Db, DbError};
 use crate::error::ApiError;
-use crate::form::FormSchema;
 use crate::users::{bearer, json_body};
 use crate::util::now;
 use crate::{links, sync};
@@ -18,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use crosspass_form::{FormSchema, SchemaError};
 use crosspass_protocol::claims::AccessTokenClaims;
 use crosspass_protocol::{AccessToken, TenantId};
 use sqlx::Row;
@@ -217,7 +217,7 @@ pub async fn get_form(db: &Db, tenant: &TenantId) -> Result<Option<FormSchema>, 
 pub enum SetFormError {
     /// The schema is invalid.
     #[error(transparent)]
-    Schema(#[from] crate::form::SchemaError),
+    Schema(#[from] SchemaError),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),

@@ -47,9 +47,5 @@ pub mod sync;
 pub mod users;
 pub mod util;
 
-/// Per-tenant form schemas: in the protocol crate, where the fuzz targets reach them
-/// without building the server.
-pub use crosspass_protocol::form;
-
 pub use app::{router, AppState, Server, StartError};
 pub use config::Config;

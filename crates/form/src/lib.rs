@@ -1,8 +1,13 @@
 //! Parsing and checking of form schemas, and the validation of records against them:
-//! the server's side of the contract (the form frame reads schemas leniently with its
-//! own code, without serde).
+//! the server's side of the contract that [`crosspass_protocol::form`] describes (the
+//! form frame reads schemas leniently with its own code, without serde).
+//!
+//! A crate of its own, used by the server and the fuzz targets, so that serde-typed
+//! schemas and a regex engine stay out of the browser bundles.
+#![deny(missing_docs)]
+#![warn(clippy::indexing_slicing)]
 
-use super::MAX_FIELDS;
+pub use crosspass_protocol::form::MAX_FIELDS;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
