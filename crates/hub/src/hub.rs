@@ -135,8 +135,8 @@ impl Hub {
             hub.on_window_message(&e);
         });
         window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
-        // The hub lives as long as its page.
-        on_message.forget();
+        // The hub lives as long as its page, and so do both listeners.
+        crosspass_web::for_page_lifetime(on_message);
         if let Some(button) = window
             .document()
             .and_then(|d| d.get_element_by_id(BUTTON_ID))
@@ -144,7 +144,7 @@ impl Hub {
             let hub = self.clone();
             let on_click = Closure::<dyn FnMut()>::new(move || hub.on_click());
             button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
-            on_click.forget();
+            crosspass_web::for_page_lifetime(on_click);
         }
         Ok(())
     }

@@ -2,7 +2,8 @@
 //! executor ([`spawn`]), futures and promises in both directions ([`wait`],
 //! [`promise`]), one-shot values ([`Slot`] for many waiters, [`Oneshot`] for one),
 //! timers that clear themselves when dropped ([`Timeout`], [`sleep`],
-//! [`with_timeout`]), plain objects ([`object`]), and the global allocator on wasm32.
+//! [`with_timeout`]), plain objects ([`object`]), the one helper for what lives as long
+//! as the page ([`for_page_lifetime`]), and the global allocator on wasm32.
 //!
 //! The executor stands in for wasm-bindgen-futures' runtime, whose queue, task and
 //! promise adapters cost each bundle about 4 KB of wasm; this one is a slab of boxed
@@ -15,7 +16,7 @@ mod slot;
 mod task;
 mod timer;
 
-pub use browser::object;
+pub use browser::{for_page_lifetime, object};
 pub use slot::{Oneshot, Slot};
 pub use task::{promise, spawn, wait};
 pub use timer::{sleep, with_timeout, Sleep, Timeout};
