@@ -48,7 +48,7 @@ stage() {
 
 stage "cargo fmt" gate cargo fmt --all --check
 stage "clippy native" gate cargo clippy --workspace --all-targets --all-features -- -D warnings
-# The protocol crate's tests use native-only dev-dependencies (proptest, getrandom),
+# The protocol crate's tests use native-only dev-dependencies (proptest),
 # so on wasm32 its library is linted and the hub and SDK with all their targets.
 stage "clippy wasm32 protocol" gate \
   cargo clippy --target wasm32-unknown-unknown -p crosspass-protocol --lib -- -D warnings
@@ -72,7 +72,7 @@ fi
 # when that binary is missing or older than a source it is built from.
 server_bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/crosspass"
 if [[ ! -x "$server_bin" ]] ||
-  [[ -n "$(find crates/server crates/protocol Cargo.toml Cargo.lock -newer "$server_bin" -print -quit)" ]]; then
+  [[ -n "$(find crates/server crates/protocol crates/jwt crates/form Cargo.toml Cargo.lock -newer "$server_bin" -print -quit)" ]]; then
   stage "build server (dev)" gate cargo build -p crosspass-server
 fi
 # TLS to PostgreSQL: verify-full against a cluster that takes TLS only.
