@@ -121,8 +121,7 @@ pub fn start(config: HubConfig) -> Result<(), JsValue> {
             }
         });
     window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
-    // Listens until the sync arrives, which closes the popup.
-    crosspass_web::for_page_lifetime(on_message);
+    on_message.forget();
     post(&opener, &PopupMessage::Ready);
     Ok(())
 }

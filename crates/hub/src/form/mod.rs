@@ -112,12 +112,12 @@ pub fn start(config: HubConfig) -> Result<(), JsValue> {
     });
     window.add_event_listener_with_callback("message", on_hello.as_ref().unchecked_ref())?;
     // Both live as long as the frame's document.
-    crosspass_web::for_page_lifetime(on_hello);
+    on_hello.forget();
     let f = form.clone();
-    if let Some(channel) = frame::on_session_changed(&form.config, move |s| {
+    if let Some((channel, listener)) = frame::on_session_changed(&form.config, move |s| {
         f.session_changed(s.signed_in);
     }) {
-        crosspass_web::for_page_lifetime(channel);
+        std::mem::forget((channel, listener));
     }
     form.observe_size(&window)?;
     Ok(())
@@ -257,7 +257,8 @@ impl Form {
         let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref())?;
         observer.observe(&self.root);
         // The observer and its callback live as long as the frame's document.
-        crosspass_web::for_page_lifetime((observer, callback));
+        callback.forget();
+        std::mem::forget(observer);
         let _ = window;
         Ok(())
     }
