@@ -173,7 +173,15 @@ async function openExample2(browser, abc) {
 async function continueThroughPopup(browser, page, synced) {
   // WebKit's request never settles (a native prompt): the hub gives up after a few
   // seconds and offers the popup, hence the longer wait.
-  await eventually("the hub's button to offer the popup", () => hubButton(page).then((b) => b.text), POPUP_LABEL, 20_000);
+  try {
+    await eventually("the hub's button to offer the popup", () => hubButton(page).then((b) => b.text), POPUP_LABEL, 20_000);
+  } catch (e) {
+    // What the page's storage request came to says why (e.g. access was granted).
+    const outcome = await Promise.race([page.evaluate(() => window.storageRequest), new Promise((r) => setTimeout(() => r("pending"), 500))]);
+    const button = await hubButton(page);
+    const seen = await page.evaluate(() => ({ url: location.href, nav: performance.getEntriesByType("navigation")[0]?.type, t: performance.now() }));
+    throw new Error(`${e.message}; the page's requestStorageAccess(): ${JSON.stringify(outcome)}; button ${JSON.stringify(button)}; page ${JSON.stringify(seen)}`);
+  }
   const windows = (await browser.pages()).length;
   await page.click("#continue", { frame: HUB });
   await eventually("the hub to open a popup", () => popupsOpened(page).then((p) => p.length), 1);
