@@ -34,7 +34,9 @@ export function renderTable(results) {
   const engines = ENGINES.filter(([id]) => results.some((r) => r.engine === id));
   const scenarios = [...new Map(results.map((r) => [r.scenario, r.title])).entries()];
   const header = engines.map(([id, name]) => {
-    const versions = [...new Set(results.filter((r) => r.engine === id).map((r) => versionOf(r.version)))];
+    // A run of n/a scenarios only never launches the browser: its version is unknown.
+    const known = results.filter((r) => r.engine === id && r.version !== "unknown");
+    const versions = [...new Set(known.map((r) => versionOf(r.version)))];
     return `${name} ${versions.join(", ")}`;
   });
   const outcome = (engine, scenario) => {
