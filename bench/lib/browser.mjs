@@ -26,6 +26,8 @@ async function startSites(dataDir) {
   const key = newPartnerKey();
   const jwks = join(dataDir, "abc.jwks.json");
   await writeFile(jwks, JSON.stringify(key.jwks));
+  // Admin commands never upgrade a schema: the database is made by this explicit step.
+  await cli(xyz, "migrate");
   await cli(xyz, "partner", "add", "--client-id", "abc", "--tenant", "abc", "--issuer", abc, "--jwks", jwks, "--origin", abc, "--expose-tokens");
   await cli(xyz, "form", "set", "--tenant", "abc", join(ROOT, "demo", "forms", "abc.json"));
   await cli(xyz, "user", "provision", "--tenant", "abc", "alice");
