@@ -14,7 +14,7 @@
 //! cannot make the browser use it either (and no CORS answer lets it read one).
 
 use crate::app::AppState;
-use crate::audit::{AuditEvent, Granted, RequestId};
+use crate::audit::{AuditEvent, RequestId};
 use crate::embed::{new_secret, secret_hash};
 use crate::error::ApiError;
 use crate::oauth::{form_rejection, issue_access_token, no_store};
@@ -148,14 +148,7 @@ pub async fn mint(
     }
     .await;
     let response = finish(&state, audit, result, "token.refused").await;
-    match (
-        response.extensions().get::<Granted>(),
-        response.extensions().get::<crate::error::Failure>(),
-    ) {
-        (Some(g), _) => crate::metrics::token_issued(&g.client_id, "browser-session"),
-        (None, Some(f)) => crate::metrics::token_refused("browser-session", f.code),
-        (None, None) => {}
-    }
+    crate::metrics::token_answered(&response, "browser-session");
     response
 }
 

@@ -69,6 +69,19 @@ pub fn token_refused(grant: &'static str, error: &'static str) {
         .increment(1);
 }
 
+/// Counts a token endpoint's answer under `grant`: issued (by client) or refused (by
+/// error code), as the response's extensions say.
+pub fn token_answered(response: &axum::response::Response, grant: &'static str) {
+    match (
+        response.extensions().get::<crate::audit::Granted>(),
+        response.extensions().get::<crate::error::Failure>(),
+    ) {
+        (Some(g), _) => token_issued(&g.client_id, grant),
+        (None, Some(f)) => token_refused(grant, f.code),
+        (None, None) => {}
+    }
+}
+
 /// A single-use token presented again (`assertion`, `client_assertion`, `statement`).
 pub fn replay_refused(kind: &'static str) {
     metrics::counter!("crosspass_replays_refused_total", "kind" => kind).increment(1);

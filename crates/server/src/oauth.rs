@@ -103,14 +103,7 @@ pub async fn token(
         }
     };
     let audit = audit.answered(&response, "token.refused");
-    match (
-        response.extensions().get::<crate::audit::Granted>(),
-        response.extensions().get::<crate::error::Failure>(),
-    ) {
-        (Some(g), _) => crate::metrics::token_issued(&g.client_id, label),
-        (None, Some(f)) => crate::metrics::token_refused(label, f.code),
-        (None, None) => {}
-    }
+    crate::metrics::token_answered(&response, label);
     audit.send(&state.audit, &state.db).await;
     response
 }
