@@ -111,7 +111,6 @@ async function askForStorage(page) {
       .requestStorageAccess()
       .catch((e) => ({ error: { code: e.code ?? null, message: String(e.message ?? e) } }));
   });
-  await eventually("the hub's #continue button shown", () => hubButton(page).then((b) => b.shown), true);
 }
 
 /** The hub frame's consent button: shown or not, and its text. */
@@ -120,6 +119,54 @@ const hubButton = (page) =>
     const b = document.getElementById("continue");
     return { shown: !b.hidden, text: b.textContent };
   });
+
+/** The hub frame's box in the partner page, read after the page has drawn a frame. */
+const hubFrameBox = (page) =>
+  page.evaluate(
+    (prefix) =>
+      new Promise((resolve) => {
+        const read = () => {
+          const f = [...document.querySelectorAll("iframe")].find((i) => i.src.startsWith(prefix));
+          const r = f?.getBoundingClientRect();
+          resolve(r ? `${r.x},${r.y} ${r.width}x${r.height}` : null);
+        };
+        // Two animation frames: the layout the page asked for has been drawn. A page
+        // in the background draws none, so a timer reads the box anyway.
+        requestAnimationFrame(() => requestAnimationFrame(read));
+        setTimeout(read, 1000);
+      }),
+    HUB,
+  );
+
+/**
+ * Clicks the hub's consent button as a user does: once it is shown and the partner
+ * page has drawn the frame where it now sits (the SDK moves the frame into view just
+ * before the hub shows the button; a click dispatched at coordinates before the page
+ * drew that lands where the frame used to be). Then checks that the click reached the
+ * hub frame's button, so that what follows is the hub's answer to a real click.
+ */
+async function clickHubButton(page) {
+  await eventually("the hub's #continue button shown", () => hubButton(page).then((b) => b.shown), true);
+  let box = await hubFrameBox(page);
+  await waitUntil(async () => box === (box = await hubFrameBox(page)), { what: "the hub frame to sit still" });
+  await page.evaluateInFrame(HUB, () => {
+    if (window.__clicks === undefined) {
+      document.getElementById("continue").addEventListener("click", (e) => (window.__clicks += e.isTrusted ? 1 : 0));
+    }
+    window.__clicks = 0;
+  });
+  const reached = () => page.evaluateInFrame(HUB, () => window.__clicks);
+  await page.click("#continue", { frame: HUB });
+  try {
+    await eventually("the click to reach the hub's button", reached, 1, 2_000);
+  } catch {
+    // The hub saw nothing, so nothing was started: a user whose click went nowhere
+    // clicks again. Said on stderr, so that a run shows how often it happens.
+    console.error(`a click on the hub's button (frame at ${box}) did not reach it; clicking again`);
+    await page.click("#continue", { frame: HUB });
+    await eventually(`the second click to reach the hub's button (frame at ${box})`, reached, 1, 5_000);
+  }
+}
 
 /**
  * Records, in the hub frame, the URL and window name of every popup it opens (the
@@ -183,7 +230,7 @@ async function continueThroughPopup(browser, page, synced) {
     throw new Error(`${e.message}; the page's requestStorageAccess(): ${JSON.stringify(outcome)}; button ${JSON.stringify(button)}; page ${JSON.stringify(seen)}`);
   }
   const windows = (await browser.pages()).length;
-  await page.click("#continue", { frame: HUB });
+  await clickHubButton(page);
   await eventually("the hub to open a popup", () => popupsOpened(page).then((p) => p.length), 1);
   const [popup] = await popupsOpened(page);
   assert.ok(popup.opened, "window.open returned no window");
@@ -352,14 +399,14 @@ export const SCENARIOS = [
       const { page: abc, company } = await signedInOnAbc(browser, "cora");
       await browser.setStorageAccess(ABC, XYZ, "granted");
       await askForStorage(abc);
-      await abc.click("#continue", { frame: HUB });
+      await clickHubButton(abc);
       const granted = await abc.evaluate(() => window.storageRequest);
       assert.equal(granted.rung, expected, JSON.stringify(granted));
 
       const { page, requests } = await openExample2(browser, abc);
       await browser.setStorageAccess(EXAMPLE2, XYZ, "granted");
       await page.click("#reuse");
-      await page.click("#continue", { frame: HUB });
+      await clickHubButton(page);
       await expectReusedOnExample2(page, requests, company, expected);
       return `rung \`${expected}\``;
     },
@@ -385,7 +432,7 @@ export const SCENARIOS = [
       await askForStorage(abc);
       await recordPopups(abc);
       const asked = Date.now();
-      await abc.click("#continue", { frame: HUB });
+      await clickHubButton(abc);
       if (webkit) {
         await eventually("the hub to give up on WebKit's prompt", () => hubButton(abc).then((b) => b.text), POPUP_LABEL, 20_000);
         assert.ok(Date.now() - asked >= 2000, "WebKit refused at once: its prompt (and the hub's timeout) was not exercised");
@@ -399,7 +446,7 @@ export const SCENARIOS = [
       await deny(EXAMPLE2);
       await recordPopups(page);
       await page.click("#reuse");
-      await page.click("#continue", { frame: HUB });
+      await clickHubButton(page);
       const second = await continueThroughPopup(browser, page, () =>
         expectReusedOnExample2(page, requests, company, "first_party_popup"),
       );
