@@ -86,7 +86,6 @@ pub struct Hub {
     tokens: RefCell<Option<Channel>>,
     consent: RefCell<Consent>,
     signed_in: Cell<bool>,
-    decoded: RefCell<token::Decoded>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -112,7 +111,6 @@ impl Hub {
             channel: RefCell::new(None),
             tokens: RefCell::new(None),
             consent: RefCell::new(Consent::default()),
-            decoded: RefCell::new(token::Decoded::default()),
         });
         hub.open_channel();
         hub.open_token_channel();
@@ -293,11 +291,8 @@ impl Hub {
         session
             .candidates(&self.config.client_id, scope, now)
             .into_iter()
-            .find_map(|t| {
-                let claims = self.decoded.borrow_mut().claims(&t.access_token).ok()?;
-                token::check_claims(&self.config, &t.access_token, &claims, scope, now).ok()
-            })
-            .map(grant)
+            .find(|t| token::check_claims(&self.config, &t.claims, scope, now).is_ok())
+            .map(|t| grant(t.clone()))
             .ok_or(HubError::LoginRequired)
     }
 
@@ -768,8 +763,8 @@ fn grant(t: crate::store::StoredToken) -> TokenGrant {
     TokenGrant {
         access_token: t.access_token,
         token_type: "Bearer".into(),
-        expires_at: t.expires_at,
-        scope: t.scope,
+        expires_at: t.claims.exp,
+        scope: t.claims.scope.clone(),
     }
 }
 

@@ -1,10 +1,12 @@
 //! Sessions (the tokens of one tenant, keyed by scope) and the storage that keeps them.
 
 use crate::error::HubError;
-use crosspass_protocol::json::{Json, JsonError, Members, Value};
+use crosspass_protocol::claims::AccessTokenClaims;
+use crosspass_protocol::json::{self, Json, JsonError, Member, Members, Value};
 use crosspass_protocol::rpc::StorageRung;
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::{AccessToken, ClientId, ScopeSet, TenantId};
+use std::rc::Rc;
 
 /// A token is handed out only while it has at least this long to live, so that it
 /// never dies in flight.
@@ -17,17 +19,41 @@ pub const MAX_TOKENS: usize = 16 * MAX_TOKENS_PER_CLIENT;
 /// Largest stored session read back, so a corrupted entry cannot stall the hub.
 const MAX_SESSION_BYTES: usize = 64 * 1024;
 
-/// One stored access token and what it is good for.
+/// One stored access token and what it is good for: its own claims, read from the
+/// token (and checked) before it was stored. Storage keeps the token text only, and
+/// the claims are read from it again, so there is no second copy to disagree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredToken {
     /// The bearer token.
     pub access_token: AccessToken,
-    /// Scopes it carries (the key it is stored under).
-    pub scope: ScopeSet,
-    /// Unix seconds.
-    pub expires_at: i64,
-    /// The client it was issued to.
-    pub client_id: ClientId,
+    /// Its claims.
+    pub claims: Rc<AccessTokenClaims>,
+}
+
+impl StoredToken {
+    /// Reads the claims of `access_token`.
+    pub fn new(access_token: AccessToken) -> Result<Self, HubError> {
+        let claims = Rc::new(crate::token::decode_access_token(&access_token)?);
+        Ok(Self {
+            access_token,
+            claims,
+        })
+    }
+
+    fn same_key(&self, other: &StoredToken) -> bool {
+        self.claims.client_id == other.claims.client_id && self.claims.scope == other.claims.scope
+    }
+}
+
+impl Member for StoredToken {
+    fn write(&self) -> Option<Value> {
+        Some(self.access_token.expose_secret().into())
+    }
+
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        let text = json::required_str(name, value)?;
+        Self::new(AccessToken::new(text)).map_err(|e| JsonError::Invalid(name, e.text()))
+    }
 }
 
 /// The tokens of one tenant.
@@ -37,35 +63,9 @@ pub struct Session {
     pub tokens: Vec<StoredToken>,
 }
 
-impl Json for StoredToken {
-    fn to_value(&self) -> Value {
-        Value::object([
-            (
-                "access_token",
-                Some(self.access_token.expose_secret().into()),
-            ),
-            ("scope", Some(self.scope.text().into())),
-            ("expires_at", Some(self.expires_at.into())),
-            ("client_id", Some(self.client_id.as_str().into())),
-        ])
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "token")?;
-        let token = Self {
-            access_token: AccessToken::new(m.str("access_token")?),
-            scope: m.parsed("scope", ScopeSet::parse)?,
-            expires_at: m.int("expires_at")?,
-            client_id: m.parsed("client_id", |s| ClientId::new(s))?,
-        };
-        m.finish()?;
-        Ok(token)
-    }
-}
-
 impl Json for Session {
     fn to_value(&self) -> Value {
-        let tokens = self.tokens.iter().map(Json::to_value).collect();
+        let tokens = self.tokens.iter().filter_map(Member::write).collect();
         Value::object([("tokens", Some(Value::Array(tokens)))])
     }
 
@@ -74,7 +74,7 @@ impl Json for Session {
         let tokens = match m.required("tokens")? {
             Value::Array(items) => items
                 .iter()
-                .map(StoredToken::from_value)
+                .map(|t| StoredToken::read("tokens", Some(t)))
                 .collect::<Result<_, _>>()?,
             _ => return Err(JsonError::Type("tokens", "an array")),
         };
@@ -94,15 +94,15 @@ impl Session {
     ) -> Vec<&StoredToken> {
         let mut found: Vec<&StoredToken> = Vec::new();
         let usable = self.tokens.iter().filter(|t| {
-            &t.client_id == client_id
-                && required.is_subset(&t.scope)
-                && t.expires_at > now.saturating_add(MIN_REMAINING_SECS)
+            &t.claims.client_id == client_id
+                && required.is_subset(&t.claims.scope)
+                && t.claims.exp > now.saturating_add(MIN_REMAINING_SECS)
         });
         // At most MAX_TOKENS: an insertion keeps the order without a sort routine.
         for t in usable {
             let at = found
                 .iter()
-                .position(|f| f.expires_at < t.expires_at)
+                .position(|f| f.claims.exp < t.claims.exp)
                 .unwrap_or(found.len());
             found.insert(at, t);
         }
@@ -111,8 +111,7 @@ impl Session {
 
     /// Stores `token`, replacing the one of the same client and scope set.
     pub fn insert(&mut self, token: StoredToken, now: i64) {
-        self.tokens
-            .retain(|t| !(t.client_id == token.client_id && t.scope == token.scope));
+        self.tokens.retain(|t| !t.same_key(&token));
         self.tokens.push(token);
         self.prune(now);
     }
@@ -120,11 +119,10 @@ impl Session {
     /// Adds `other`'s tokens, keeping the later-expiring one of each (client, scope).
     pub fn merge(&mut self, other: Session, now: i64) {
         for token in other.tokens {
-            let newer = self.tokens.iter().all(|t| {
-                t.client_id != token.client_id
-                    || t.scope != token.scope
-                    || t.expires_at < token.expires_at
-            });
+            let newer = self
+                .tokens
+                .iter()
+                .all(|t| !t.same_key(&token) || t.claims.exp < token.claims.exp);
             if newer {
                 self.insert(token, now);
             }
@@ -135,7 +133,7 @@ impl Session {
     /// Drops expired tokens and keeps at most [`MAX_TOKENS_PER_CLIENT`] of each client,
     /// and [`MAX_TOKENS`] in all.
     pub fn prune(&mut self, now: i64) {
-        self.tokens.retain(|t| t.expires_at > now);
+        self.tokens.retain(|t| t.claims.exp > now);
         loop {
             // The shortest-lived token of a client over its limit, if any.
             let over = self
@@ -145,11 +143,11 @@ impl Session {
                 .filter(|(_, t)| {
                     self.tokens
                         .iter()
-                        .filter(|o| o.client_id == t.client_id)
+                        .filter(|o| o.claims.client_id == t.claims.client_id)
                         .count()
                         > MAX_TOKENS_PER_CLIENT
                 })
-                .min_by_key(|(_, t)| t.expires_at)
+                .min_by_key(|(_, t)| t.claims.exp)
                 .map(|(i, _)| i);
             match over {
                 Some(i) => {
@@ -160,7 +158,7 @@ impl Session {
                         .tokens
                         .iter()
                         .enumerate()
-                        .min_by_key(|(_, t)| t.expires_at)
+                        .min_by_key(|(_, t)| t.claims.exp)
                         .map_or(0, |(i, _)| i);
                     self.tokens.remove(shortest);
                 }
@@ -305,16 +303,36 @@ impl TokenStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crosspass_protocol::claims::Audience;
+    use crosspass_protocol::jose;
 
     const NOW: i64 = 1_800_000_000;
 
+    /// A token as the server writes one (the signature is not read here).
     fn token(client: &str, scope: &str, expires_at: i64) -> StoredToken {
-        StoredToken {
-            access_token: AccessToken::new(format!("{client}-{scope}-{expires_at}")),
-            scope: ScopeSet::parse(scope).unwrap(),
-            expires_at,
+        let claims = AccessTokenClaims {
+            iss: "https://sso.xyz".into(),
+            sub: "u_1".into(),
+            aud: Audience::One("https://sso.xyz/api".into()),
             client_id: ClientId::new(client).unwrap(),
-        }
+            tenant: TenantId::new("abc").unwrap(),
+            scope: ScopeSet::parse(scope).unwrap(),
+            jti: format!("{client}-{scope}-{expires_at}"),
+            iat: expires_at - 300,
+            exp: expires_at,
+            act: None,
+            sid: None,
+        };
+        let text = [
+            &jose::b64_encode(br#"{"alg":"EdDSA","kid":"k","typ":"at+jwt"}"#),
+            ".",
+            &jose::b64_encode(claims.to_json().as_bytes()),
+            ".c2ln",
+        ]
+        .concat();
+        let stored = StoredToken::new(AccessToken::new(text)).unwrap();
+        assert_eq!(*stored.claims, claims);
+        stored
     }
 
     #[test]
@@ -328,7 +346,7 @@ mod tests {
         let read = ScopeSet::parse("form.read").unwrap();
         let found = s.candidates(&abc, &read, NOW);
         assert_eq!(found.len(), 2);
-        assert_eq!(found[0].expires_at, NOW + 600);
+        assert_eq!(found[0].claims.exp, NOW + 600);
         let write = ScopeSet::parse("form.write").unwrap();
         // The form.write-only token has under 30 s left.
         assert_eq!(s.candidates(&abc, &write, NOW).len(), 1);
@@ -343,12 +361,12 @@ mod tests {
         s.insert(token("abc", "form.read", NOW + 200), NOW);
         s.insert(token("abc", "old", NOW - 1), NOW);
         assert_eq!(s.tokens.len(), 1);
-        assert_eq!(s.tokens[0].expires_at, NOW + 200);
+        assert_eq!(s.tokens[0].claims.exp, NOW + 200);
         for i in 0..40 {
             s.insert(token("abc", &format!("s{i}"), NOW + 1000 + i), NOW);
         }
         assert_eq!(s.tokens.len(), MAX_TOKENS_PER_CLIENT);
-        assert!(s.tokens.iter().all(|t| t.expires_at >= NOW + 1032));
+        assert!(s.tokens.iter().all(|t| t.claims.exp >= NOW + 1032));
     }
 
     #[test]
@@ -362,7 +380,10 @@ mod tests {
         let def = ClientId::new("def").unwrap();
         let read = ScopeSet::parse("form.read").unwrap();
         assert_eq!(s.candidates(&def, &read, NOW).len(), 1);
-        let abc = s.tokens.iter().filter(|t| t.client_id.as_str() == "abc");
+        let abc = s
+            .tokens
+            .iter()
+            .filter(|t| t.claims.client_id.as_str() == "abc");
         assert_eq!(abc.count(), MAX_TOKENS_PER_CLIENT);
 
         // Past the overall bound, the shortest-lived token goes, whoever holds it.
@@ -375,7 +396,7 @@ mod tests {
         }
         s.insert(token("late", "form.read", NOW + 5000), NOW);
         assert_eq!(s.tokens.len(), MAX_TOKENS);
-        assert!(s.tokens.iter().all(|t| t.expires_at > NOW + 100));
+        assert!(s.tokens.iter().all(|t| t.claims.exp > NOW + 100));
     }
 
     #[test]
@@ -394,8 +415,8 @@ mod tests {
             },
             NOW,
         );
-        assert!(c.tokens.iter().any(|t| t.expires_at == NOW + 500));
-        assert!(!c.tokens.iter().any(|t| t.expires_at == NOW + 10));
+        assert!(c.tokens.iter().any(|t| t.claims.exp == NOW + 500));
+        assert!(!c.tokens.iter().any(|t| t.claims.exp == NOW + 10));
     }
 
     #[test]
@@ -406,5 +427,7 @@ mod tests {
         let mut s = Session::default();
         s.insert(token("abc", "form.read", NOW + 100), NOW);
         assert_eq!(Session::read(&s.to_json()), s);
+        // Storage holds token texts only; one that is not an access token spoils the entry.
+        assert_eq!(Session::read(r#"{"tokens":["a.b.c"]}"#), Session::default());
     }
 }

@@ -5,7 +5,7 @@
 use crate::config::HubConfig;
 use crate::error::HubError;
 use crate::store::{StoredToken, MIN_REMAINING_SECS};
-use crosspass_protocol::claims::{AccessTokenBinding, AccessTokenExpectations, ACCESS_TOKEN_TYP};
+use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, ACCESS_TOKEN_TYP};
 use crosspass_protocol::exchange::{
     EMBED_SESSION_TOKEN_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT,
 };
@@ -13,7 +13,6 @@ use crosspass_protocol::json::{self, Json, Members};
 use crosspass_protocol::oauth::OAuthError;
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
-use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Largest token endpoint response read.
@@ -21,7 +20,7 @@ const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
 /// Reads an access token's claims (not its signature: only XYZ's server can check that),
 /// refusing anything whose `typ` is not `at+jwt`.
-pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenBinding, HubError> {
+pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenClaims, HubError> {
     let parts = jose::split(token.expose_secret())?;
     let header = jose::segment_value(parts.header)?;
     let typ = header.get("typ").and_then(json::Value::as_str);
@@ -29,21 +28,19 @@ pub fn decode_access_token(token: &AccessToken) -> Result<AccessTokenBinding, Hu
         return Err(HubError::NotAnAccessToken);
     }
     Ok(
-        AccessTokenBinding::from_value(&jose::segment_value(parts.payload)?)
+        AccessTokenClaims::from_value(&jose::segment_value(parts.payload)?)
             .map_err(|e| jose::JoseError::Json(e.text()))?,
     )
 }
 
-/// Checks `claims` (of `token`) are those of an access token of this hub's issuer,
-/// audience, client and tenant, carrying `required`, with at least
-/// [`MIN_REMAINING_SECS`] to live; returns what to store.
+/// Checks `claims` are those of an access token of this hub's issuer, audience,
+/// client and tenant, carrying `required`, with at least [`MIN_REMAINING_SECS`] to live.
 pub fn check_claims(
     config: &HubConfig,
-    token: &AccessToken,
-    claims: &AccessTokenBinding,
+    claims: &AccessTokenClaims,
     required: &ScopeSet,
     now: i64,
-) -> Result<StoredToken, HubError> {
+) -> Result<(), HubError> {
     claims.check(
         &AccessTokenExpectations {
             issuer: &config.issuer,
@@ -59,43 +56,19 @@ pub fn check_claims(
             crosspass_protocol::claims::ClaimError::Invalid("tenant"),
         ));
     }
-    Ok(StoredToken {
-        access_token: token.clone(),
-        scope: claims.scope.clone(),
-        expires_at: claims.exp,
-        client_id: claims.client_id.clone(),
-    })
+    Ok(())
 }
 
-/// [`decode_access_token`], then [`check_claims`].
+/// Reads `token`'s claims and checks them ([`check_claims`]): what to store.
 pub fn check_access_token(
     config: &HubConfig,
     token: &AccessToken,
     required: &ScopeSet,
     now: i64,
 ) -> Result<StoredToken, HubError> {
-    check_claims(config, token, &decode_access_token(token)?, required, now)
-}
-
-/// Claims of the tokens the hub has decoded, by token text: `token.get` checks a
-/// stored token's claims on every call, but decodes each token once.
-#[derive(Debug, Default)]
-pub struct Decoded(Vec<(AccessToken, Rc<AccessTokenBinding>)>);
-
-impl Decoded {
-    /// The claims of `token`, decoded now or remembered.
-    pub fn claims(&mut self, token: &AccessToken) -> Result<Rc<AccessTokenBinding>, HubError> {
-        if let Some((_, c)) = self.0.iter().find(|(t, _)| t == token) {
-            return Ok(c.clone());
-        }
-        let claims = Rc::new(decode_access_token(token)?);
-        // A session holds at most MAX_TOKENS; older entries belong to replaced tokens.
-        if self.0.len() >= crate::store::MAX_TOKENS {
-            self.0.remove(0);
-        }
-        self.0.push((token.clone(), claims.clone()));
-        Ok(claims)
-    }
+    let stored = StoredToken::new(token.clone())?;
+    check_claims(config, &stored.claims, required, now)?;
+    Ok(stored)
 }
 
 /// `application/x-www-form-urlencoded` serialisation (URL standard §5.2).
@@ -226,7 +199,7 @@ pub async fn revoke(config: &HubConfig, token: &StoredToken) -> Result<(), HubEr
     let body = form_encode(&[
         ("token", token.access_token.expose_secret()),
         ("token_type_hint", "access_token"),
-        ("client_id", token.client_id.as_str()),
+        ("client_id", token.claims.client_id.as_str()),
     ]);
     let response = post_form(&config.revocation_endpoint, body).await?;
     if response.ok() {

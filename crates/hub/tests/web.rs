@@ -9,7 +9,7 @@ use crosspass_hub::store::{is_usable, Backend, Session, StoredToken, TokenStore}
 use crosspass_hub::{Hub, HubConfig};
 use crosspass_protocol::jose::b64_encode;
 use crosspass_protocol::rpc::{Ended, HubMessage, Ready, SessionInfo, StorageRung, TokenGrant};
-use crosspass_protocol::{AccessToken, ClientId, ErrorCode, ScopeSet, TenantId};
+use crosspass_protocol::{AccessToken, ErrorCode, TenantId};
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -134,12 +134,14 @@ fn local_storage_round_trip_and_removal() {
     );
     let mut session = Session::default();
     session.insert(
-        StoredToken {
-            access_token: AccessToken::new("a.b.c"),
-            scope: ScopeSet::parse("form.read").unwrap(),
-            expires_at: now() + 600,
-            client_id: ClientId::new("abc").unwrap(),
-        },
+        StoredToken::new(AccessToken::new(access_token(
+            "abc",
+            "t-store",
+            "form.read",
+            now() + 600,
+            "at+jwt",
+        )))
+        .unwrap(),
         now(),
     );
     store.save(&session);
@@ -167,12 +169,14 @@ fn upgrade_carries_the_session_over() {
     let mut store = TokenStore::memory(&tenant);
     let mut session = Session::default();
     session.insert(
-        StoredToken {
-            access_token: AccessToken::new("x.y.z"),
-            scope: ScopeSet::parse("form.read").unwrap(),
-            expires_at: now() + 600,
-            client_id: ClientId::new("abc").unwrap(),
-        },
+        StoredToken::new(AccessToken::new(access_token(
+            "abc",
+            "t-upgrade",
+            "form.read",
+            now() + 600,
+            "at+jwt",
+        )))
+        .unwrap(),
         now(),
     );
     store.save(&session);

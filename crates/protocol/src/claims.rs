@@ -4,7 +4,7 @@
 
 use crate::exchange::Actor;
 use crate::ids::{ClientId, TenantId};
-use crate::json::{Json, JsonError, Members, Value};
+use crate::json::{self, Json, JsonError, Member, Value};
 use crate::scope::ScopeSet;
 use crate::text::{write_parts, Describe, Sink};
 use serde::{Deserialize, Serialize};
@@ -72,8 +72,7 @@ crate::display_by_describe!(ClaimError);
 impl std::error::Error for ClaimError {}
 
 /// `aud`: a string or an array of strings (RFC 7519 §4.1.3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Audience {
     /// `"aud": "x"`
     One(String),
@@ -210,8 +209,11 @@ fn non_empty<'a>(v: Option<&'a str>, name: &'static str) -> Result<&'a str, Clai
     }
 }
 
-/// Claims of an XYZ access token (RFC 9068 §2.2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Claims of an XYZ access token (RFC 9068 §2.2). The server signs and verifies
+/// them; the hub, which cannot check a signature, reads the same type to check
+/// issuer, audience, client, scope and lifetime before it stores a token or hands
+/// one out.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessTokenClaims {
     /// XYZ's issuer.
     pub iss: String,
@@ -234,14 +236,32 @@ pub struct AccessTokenClaims {
     /// Expires at.
     pub exp: i64,
     /// Who acts for the user (RFC 8693 §4.1); only on tokens made by a token exchange.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<Actor>,
     /// The sign-in session the token belongs to; tokens made from it by a token
     /// exchange keep it, so revoking one token (RFC 7009) ends them all. Absent, the
     /// token is a session of its own, named by its `jti`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
 }
+
+// Other claims are ignored, as RFC 7519 §4 asks.
+crate::json_object!(
+    AccessTokenClaims,
+    "claims",
+    ignore_unknown {
+        iss,
+        sub,
+        aud,
+        client_id,
+        tenant,
+        scope,
+        jti,
+        iat,
+        exp,
+        act,
+        sid,
+    }
+);
+crate::serde_via_json!(AccessTokenClaims);
 
 impl Json for Audience {
     fn to_value(&self) -> Value {
@@ -265,56 +285,16 @@ impl Json for Audience {
     }
 }
 
-/// The claims that bind an access token: issuer, audience, client, tenant, scopes and
-/// lifetime. A holder that cannot verify the signature (the hub) reads these, and
-/// checks them before it stores a token or hands it out; `sub`, `jti` and `act` are for
-/// the API, which verifies the whole token.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessTokenBinding {
-    /// XYZ's issuer.
-    pub iss: String,
-    /// The API the token is for.
-    pub aud: Audience,
-    /// The client the token was issued to.
-    pub client_id: ClientId,
-    /// The tenant of the user.
-    pub tenant: TenantId,
-    /// Granted scopes.
-    pub scope: ScopeSet,
-    /// Issued at.
-    pub iat: i64,
-    /// Expires at.
-    pub exp: i64,
-}
-
-/// The JSON form of [`AccessTokenClaims`], for browser code that links no `serde_json`.
-/// Other claims are ignored, as RFC 7519 §4 asks.
-impl Json for AccessTokenBinding {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("iss", Some(self.iss.as_str().into())),
-            ("aud", Some(self.aud.to_value())),
-            ("client_id", Some(self.client_id.as_str().into())),
-            ("tenant", Some(self.tenant.as_str().into())),
-            ("scope", Some(self.scope.text().into())),
-            ("iat", Some(self.iat.into())),
-            ("exp", Some(self.exp.into())),
-        ])
+impl Member for Audience {
+    fn write(&self) -> Option<Value> {
+        Some(self.to_value())
     }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "claims")?;
-        Ok(Self {
-            iss: m.str("iss")?.to_owned(),
-            aud: Audience::from_value(m.required("aud")?)?,
-            client_id: m.parsed("client_id", |s| ClientId::new(s))?,
-            tenant: m.parsed("tenant", |s| TenantId::new(s))?,
-            scope: m.parsed("scope", ScopeSet::parse)?,
-            iat: m.int("iat")?,
-            exp: m.int("exp")?,
-        })
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        Self::from_value(json::required(name, value)?)
     }
 }
+
+crate::serde_via_json!(Audience);
 
 /// What a holder of an access token expects it to be bound to.
 #[derive(Clone, Debug)]
@@ -329,18 +309,11 @@ pub struct AccessTokenExpectations<'a> {
     pub required_scope: Option<&'a ScopeSet>,
 }
 
-/// The fields [`AccessTokenClaims::check`] and [`AccessTokenBinding::check`] read.
-struct BindingRef<'a> {
-    iss: &'a str,
-    aud: &'a Audience,
-    client_id: &'a ClientId,
-    scope: &'a ScopeSet,
-    iat: i64,
-    exp: i64,
-}
-
-impl BindingRef<'_> {
-    fn check(
+impl AccessTokenClaims {
+    /// Checks issuer, audience, client, scope and expiry in that order. A token must
+    /// still be valid `min_remaining` seconds from `now` (the hub asks for 30 so that
+    /// it never hands out a token about to die in flight).
+    pub fn check(
         &self,
         expect: &AccessTokenExpectations<'_>,
         now: i64,
@@ -352,12 +325,12 @@ impl BindingRef<'_> {
         if !self.aud.is_exactly(expect.audience) {
             return Err(ClaimError::WrongAudience);
         }
-        if expect.client_id.is_some_and(|c| c != self.client_id) {
+        if expect.client_id.is_some_and(|c| *c != self.client_id) {
             return Err(ClaimError::ClientIdMismatch);
         }
         if expect
             .required_scope
-            .is_some_and(|s| !s.is_subset(self.scope))
+            .is_some_and(|s| !s.is_subset(&self.scope))
         {
             return Err(ClaimError::Scope);
         }
@@ -372,54 +345,10 @@ impl BindingRef<'_> {
         }
         Ok(())
     }
-}
 
-/// `check` for both types that carry the binding claims as fields.
-macro_rules! check_binding {
-    ($($t:ty),*) => {$(
-        impl $t {
-            /// Checks issuer, audience, client, scope and expiry in that order. A token
-            /// must still be valid `min_remaining` seconds from `now` (the hub asks for 30
-            /// so that it never hands out a token about to die in flight).
-            pub fn check(
-                &self,
-                expect: &AccessTokenExpectations<'_>,
-                now: i64,
-                min_remaining: i64,
-            ) -> Result<(), ClaimError> {
-                BindingRef {
-                    iss: &self.iss,
-                    aud: &self.aud,
-                    client_id: &self.client_id,
-                    scope: &self.scope,
-                    iat: self.iat,
-                    exp: self.exp,
-                }
-                .check(expect, now, min_remaining)
-            }
-        }
-    )*};
-}
-
-check_binding!(AccessTokenClaims, AccessTokenBinding);
-
-impl AccessTokenClaims {
     /// The id of the sign-in session this token belongs to.
     pub fn session_id(&self) -> &str {
         self.sid.as_deref().unwrap_or(&self.jti)
-    }
-
-    /// The claims that bind this token.
-    pub fn binding(&self) -> AccessTokenBinding {
-        AccessTokenBinding {
-            iss: self.iss.clone(),
-            aud: self.aud.clone(),
-            client_id: self.client_id.clone(),
-            tenant: self.tenant.clone(),
-            scope: self.scope.clone(),
-            iat: self.iat,
-            exp: self.exp,
-        }
     }
 }
 

@@ -5,9 +5,7 @@
 
 use crate::claims::{AssertionClaims, ClaimError};
 use crate::ids::ClientId;
-use crate::json::{Json, JsonError, Members, Value};
 use crate::scope::ScopeSet;
-use serde::{Deserialize, Serialize};
 
 /// `grant_type` of RFC 7523 §2.1: a JWT assertion (a partner's, an ID-JAG, or the
 /// hub's redemption of one) for an access token.
@@ -46,12 +44,11 @@ pub enum ExchangeError {
 /// The `act` claim (RFC 8693 §4.1): who is acting on the subject's behalf. A nested
 /// `act` names the actor before it, so the outermost is the current one. Identity
 /// claims other than `sub` are not read; RFC 8693 forbids non-identity ones here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Actor {
     /// The acting client's id.
     pub sub: String,
     /// The actor before this one, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<Box<Actor>>,
 }
 
@@ -67,26 +64,8 @@ impl Actor {
     }
 }
 
-impl Json for Actor {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("sub", Some(self.sub.as_str().into())),
-            ("act", self.act.as_ref().map(|a| a.to_value())),
-        ])
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "act")?;
-        Ok(Self {
-            sub: m.str("sub")?.to_owned(),
-            act: m
-                .take("act")
-                .map(Actor::from_value)
-                .transpose()?
-                .map(Box::new),
-        })
-    }
-}
+crate::json_object!(Actor, "act", ignore_unknown { sub, act });
+crate::serde_via_json!(Actor);
 
 /// The actor of a new exchange: `client` in front of the subject token's chain.
 pub fn delegate(client: &ClientId, prior: Option<&Actor>) -> Result<Actor, ExchangeError> {
@@ -211,7 +190,8 @@ mod tests {
     }
 
     #[test]
-    fn actor_json_matches_serde_and_is_strictly_typed() {
+    fn actor_json_is_one_form_and_strictly_typed() {
+        use crate::json::Json;
         let nested = Actor {
             sub: "b".into(),
             act: Some(Box::new(Actor {

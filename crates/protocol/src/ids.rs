@@ -64,6 +64,8 @@ macro_rules! id_type {
             }
         }
 
+        crate::json_text_member!($name, $name::new, as_str);
+
         impl TryFrom<String> for $name {
             type Error = IdError;
             fn try_from(s: String) -> Result<Self, IdError> {

@@ -583,6 +583,296 @@ pub trait Json: Sized {
     }
 }
 
+/// How one member of an object reads and writes its value: the piece of a type's
+/// codec that [`json_object!`](crate::json_object) repeats for every field.
+pub trait Member: Sized {
+    /// The member's value; `None` leaves the member out.
+    fn write(&self) -> Option<Value>;
+    /// Reads member `name` from `value` (`None`: absent or `null`).
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError>;
+}
+
+/// The value of a member that must be present.
+pub fn required<'a>(name: &'static str, value: Option<&'a Value>) -> Result<&'a Value, JsonError> {
+    value.ok_or(JsonError::Missing(name))
+}
+
+/// The string of a member that must be a present string.
+pub fn required_str<'a>(
+    name: &'static str,
+    value: Option<&'a Value>,
+) -> Result<&'a str, JsonError> {
+    required(name, value)?
+        .as_str()
+        .ok_or(JsonError::Type(name, "a string"))
+}
+
+impl Member for String {
+    fn write(&self) -> Option<Value> {
+        Some(self.as_str().into())
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        required_str(name, value).map(str::to_owned)
+    }
+}
+
+impl Member for i64 {
+    fn write(&self) -> Option<Value> {
+        Some((*self).into())
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        match required(name, value)? {
+            Value::Int(n) => Ok(*n),
+            _ => Err(JsonError::Type(name, "an integer")),
+        }
+    }
+}
+
+impl Member for bool {
+    fn write(&self) -> Option<Value> {
+        Some((*self).into())
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        match required(name, value)? {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(JsonError::Type(name, "a boolean")),
+        }
+    }
+}
+
+/// Absent (or `null`) reads as `None`; `None` is left out.
+impl<T: Member> Member for Option<T> {
+    fn write(&self) -> Option<Value> {
+        self.as_ref().and_then(Member::write)
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        value.map(|v| T::read(name, Some(v))).transpose()
+    }
+}
+
+impl Member for u32 {
+    fn write(&self) -> Option<Value> {
+        Some((*self).into())
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        u32::try_from(i64::read(name, value)?)
+            .map_err(|_| JsonError::Type(name, "a 32-bit unsigned integer"))
+    }
+}
+
+/// An array, each item read as `T`.
+impl<T: Member> Member for Vec<T> {
+    fn write(&self) -> Option<Value> {
+        Some(Value::Array(
+            self.iter().filter_map(Member::write).collect(),
+        ))
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        match required(name, value)? {
+            Value::Array(items) => items.iter().map(|i| T::read(name, Some(i))).collect(),
+            _ => Err(JsonError::Type(name, "an array")),
+        }
+    }
+}
+
+impl<T: Member> Member for Box<T> {
+    fn write(&self) -> Option<Value> {
+        T::write(self)
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        T::read(name, value).map(Box::new)
+    }
+}
+
+/// A member whose value is a string that `$parse` checks, written back by the
+/// method `$text`.
+#[macro_export]
+macro_rules! json_text_member {
+    ($t:ty, $parse:expr, $text:ident) => {
+        impl $crate::json::Member for $t {
+            fn write(&self) -> Option<$crate::json::Value> {
+                Some(self.$text().into())
+            }
+            fn read(
+                name: &'static str,
+                value: Option<&$crate::json::Value>,
+            ) -> Result<Self, $crate::json::JsonError> {
+                let text = $crate::json::required_str(name, value)?;
+                $parse(text).map_err(|e| {
+                    $crate::json::JsonError::Invalid(name, $crate::text::Describe::text(&e))
+                })
+            }
+        }
+    };
+}
+
+/// The codec of a struct whose members are its fields, by the same names: its
+/// [`Json`] impl (`what` names it in errors) and its [`Member`] impl as a nested
+/// object. `deny_unknown` refuses members the struct does not have (messages between
+/// Crosspass's own parts); `ignore_unknown` skips them (claims: RFC 7519 §4).
+///
+/// ```
+/// use crosspass_protocol::json::Json;
+/// #[derive(Debug, PartialEq)]
+/// struct Point { x: i64, label: Option<String> }
+/// crosspass_protocol::json_object!(Point, "point", deny_unknown { x, label });
+/// assert_eq!(Point { x: 1, label: None }.to_json(), r#"{"x":1}"#);
+/// assert_eq!(Point::from_json(r#"{"x":2,"label":"b"}"#).unwrap().label.as_deref(), Some("b"));
+/// assert_eq!(Point::from_json(r#"{"x":2,"y":3}"#).unwrap_err().to_string(), "unknown member `y`");
+/// ```
+#[macro_export]
+macro_rules! json_object {
+    ($t:ty, $what:literal, $unknown:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::json::Json for $t {
+            fn to_value(&self) -> $crate::json::Value {
+                $crate::json::Value::object([
+                    $((stringify!($field), $crate::json::Member::write(&self.$field)),)*
+                ])
+            }
+            fn from_value(
+                value: &$crate::json::Value,
+            ) -> Result<Self, $crate::json::JsonError> {
+                let mut members = $crate::json::Members::of(value, $what)?;
+                let out = Self {
+                    $($field: $crate::json::Member::read(
+                        stringify!($field),
+                        members.take(stringify!($field)),
+                    )?,)*
+                };
+                $crate::json_object!(@$unknown members);
+                Ok(out)
+            }
+        }
+        impl $crate::json::Member for $t {
+            fn write(&self) -> Option<$crate::json::Value> {
+                Some($crate::json::Json::to_value(self))
+            }
+            fn read(
+                name: &'static str,
+                value: Option<&$crate::json::Value>,
+            ) -> Result<Self, $crate::json::JsonError> {
+                $crate::json::Json::from_value($crate::json::required(name, value)?)
+            }
+        }
+    };
+    (@deny_unknown $members:ident) => {
+        $members.finish()?
+    };
+    (@ignore_unknown $members:ident) => {
+        drop($members)
+    };
+}
+
+/// Serde support for a [`Json`] type, through its one codec: server code that speaks
+/// serde (JWT signing and verification) reads and writes it exactly as the browser does.
+#[macro_export]
+macro_rules! serde_via_json {
+    ($t:ty) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(&$crate::json::Json::to_value(self), s)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = <$crate::json::Value as serde::Deserialize>::deserialize(d)?;
+                $crate::json::Json::from_value(&value).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+impl serde::Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Value::Null => s.serialize_unit(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(n) => s.serialize_i64(*n),
+            // Only ever read from a text, never made by Crosspass's own types.
+            Value::Number(text) => match text.parse::<f64>() {
+                Ok(n) => s.serialize_f64(n),
+                Err(_) => s.serialize_str(text),
+            },
+            Value::String(text) => s.serialize_str(text),
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Value::Object(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+/// As strict as [`parse`] about duplicate members, which it refuses; a number that is
+/// not an `i64` becomes [`Value::Number`], which integer members refuse.
+impl<'de> serde::Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Int(n))
+    }
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Value, E> {
+        Ok(i64::try_from(n).map_or_else(|_| Value::Number(n.to_string()), Value::Int))
+    }
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Number(n.to_string()))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members: Vec<(String, Value)> = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            if members.iter().any(|(k, _)| *k == name) {
+                return Err(serde::de::Error::custom(JsonError::Duplicate(name)));
+            }
+            let value = map.next_value()?;
+            members.push((name, value));
+        }
+        Ok(Value::Object(members))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,25 +216,14 @@ pub struct HelloParams {
     pub sdk_version: String,
 }
 
-impl Json for HelloParams {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("client_id", Some(self.client_id.as_str().into())),
-            ("sdk_version", Some(self.sdk_version.as_str().into())),
-        ])
+crate::json_object!(
+    HelloParams,
+    "params",
+    deny_unknown {
+        client_id,
+        sdk_version
     }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "params")?;
-        let client_id = m.parsed("client_id", |s| ClientId::new(s))?;
-        let sdk_version = m.str("sdk_version")?.to_owned();
-        m.finish()?;
-        Ok(Self {
-            client_id,
-            sdk_version,
-        })
-    }
-}
+);
 
 /// `token.get` and `session.get` parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -826,22 +815,12 @@ pub struct StorageStatus {
     pub can_request: bool,
 }
 
-impl Json for StorageStatus {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("rung", Some(self.rung.as_str().into())),
-            ("can_request", Some(self.can_request.into())),
-        ])
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "storage")?;
-        let rung = m.parsed("rung", |s| StorageRung::from_name(s).ok_or("unknown rung"))?;
-        let can_request = m.bool("can_request")?;
-        m.finish()?;
-        Ok(Self { rung, can_request })
-    }
-}
+crate::json_object!(StorageStatus, "storage", deny_unknown { rung, can_request });
+crate::json_text_member!(
+    StorageRung,
+    |s| StorageRung::from_name(s).ok_or("unknown rung"),
+    as_str
+);
 
 /// The `hello` result: the hub is ready on this port.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -859,43 +838,22 @@ pub struct Ready {
     pub expose_tokens: bool,
 }
 
-impl Json for Ready {
-    fn to_value(&self) -> Value {
-        let methods = self.methods.iter().map(|m| m.as_str().into()).collect();
-        Value::object([
-            ("protocol", Some(self.protocol.into())),
-            ("hub_version", Some(self.hub_version.as_str().into())),
-            ("methods", Some(Value::Array(methods))),
-            ("storage", Some(self.storage.to_value())),
-            ("expose_tokens", Some(self.expose_tokens.into())),
-        ])
+crate::json_object!(
+    Ready,
+    "ready",
+    deny_unknown {
+        protocol,
+        hub_version,
+        methods,
+        storage,
+        expose_tokens,
     }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "ready")?;
-        let protocol = u32::try_from(m.int("protocol")?)
-            .map_err(|_| JsonError::Type("protocol", "a version number"))?;
-        let hub_version = m.str("hub_version")?.to_owned();
-        let methods = match m.required("methods")? {
-            Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().and_then(Method::from_name))
-                .collect::<Option<Vec<_>>>()
-                .ok_or(JsonError::Type("methods", "an array of method names"))?,
-            _ => return Err(JsonError::Type("methods", "an array")),
-        };
-        let storage = StorageStatus::from_value(m.required("storage")?)?;
-        let expose_tokens = m.bool("expose_tokens")?;
-        m.finish()?;
-        Ok(Self {
-            protocol,
-            hub_version,
-            methods,
-            storage,
-            expose_tokens,
-        })
-    }
-}
+);
+crate::json_text_member!(
+    Method,
+    |s| Method::from_name(s).ok_or("unknown method"),
+    as_str
+);
 
 /// The result of `token.get` and `session.begin`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -910,34 +868,16 @@ pub struct TokenGrant {
     pub scope: ScopeSet,
 }
 
-impl Json for TokenGrant {
-    fn to_value(&self) -> Value {
-        Value::object([
-            (
-                "access_token",
-                Some(self.access_token.expose_secret().into()),
-            ),
-            ("token_type", Some(self.token_type.as_str().into())),
-            ("expires_at", Some(self.expires_at.into())),
-            ("scope", Some(scope_value(&self.scope))),
-        ])
+crate::json_object!(
+    TokenGrant,
+    "grant",
+    deny_unknown {
+        access_token,
+        token_type,
+        expires_at,
+        scope,
     }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "grant")?;
-        let access_token = AccessToken::new(m.str("access_token")?);
-        let token_type = m.str("token_type")?.to_owned();
-        let expires_at = m.int("expires_at")?;
-        let scope = m.parsed("scope", ScopeSet::parse)?;
-        m.finish()?;
-        Ok(Self {
-            access_token,
-            token_type,
-            expires_at,
-            scope,
-        })
-    }
-}
+);
 
 /// The result of `session.end`, `form.mount` and `form.update`.
 pub type Ended = NoParams;
@@ -952,22 +892,7 @@ pub struct SessionInfo {
     pub scope: ScopeSet,
 }
 
-impl Json for SessionInfo {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("expires_at", Some(self.expires_at.into())),
-            ("scope", Some(scope_value(&self.scope))),
-        ])
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "session")?;
-        let expires_at = m.int("expires_at")?;
-        let scope = m.parsed("scope", ScopeSet::parse)?;
-        m.finish()?;
-        Ok(Self { expires_at, scope })
-    }
-}
+crate::json_object!(SessionInfo, "session", deny_unknown { expires_at, scope });
 
 /// The result of `diagnose`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -126,6 +126,8 @@ impl FromIterator<Scope> for ScopeSet {
     }
 }
 
+crate::json_text_member!(ScopeSet, ScopeSet::parse, text);
+
 impl std::str::FromStr for ScopeSet {
     type Err = ScopeError;
     fn from_str(s: &str) -> Result<Self, ScopeError> {

@@ -25,6 +25,12 @@ macro_rules! secret_type {
             }
         }
 
+        crate::json_text_member!(
+            $name,
+            |s: &str| Ok::<_, &'static str>($name::new(s)),
+            expose_secret
+        );
+
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(concat!(stringify!($name), "([redacted])"))

@@ -18,47 +18,44 @@ fn assertion() -> AssertionClaims {
 }
 
 #[test]
-fn the_binding_reads_the_serde_json_of_the_claims() {
+fn the_claims_have_one_json_form_for_serde_and_the_browser() {
     let claims = AccessTokenClaims {
-        iss: "https://sso.xyz".into(),
-        sub: "u_1".into(),
         aud: Audience::Many(vec!["https://sso.xyz/api".into()]),
-        client_id: ClientId::new("abc").unwrap(),
-        tenant: TenantId::new("abc").unwrap(),
         scope: ScopeSet::parse("form.write form.read").unwrap(),
-        jti: "j".into(),
-        iat: NOW,
-        exp: NOW + 300,
-        act: None,
-        sid: None,
-    };
-    let by_serde = serde_json::to_string(&claims).unwrap();
-    assert_eq!(
-        AccessTokenBinding::from_json(&by_serde).unwrap(),
-        claims.binding()
-    );
-    // What the binding writes, serde reads back (with the claims it does not carry).
-    let mut round = serde_json::from_str::<serde_json::Value>(&claims.binding().to_json()).unwrap();
-    round["sub"] = "u_1".into();
-    round["jti"] = "j".into();
-    assert_eq!(
-        serde_json::from_value::<AccessTokenClaims>(round).unwrap(),
-        claims
-    );
-    // Delegation and unknown claims do not change what binds the token.
-    let delegated = AccessTokenClaims {
         act: Some(Actor {
             sub: "records-sync".into(),
-            act: None,
+            act: Some(Box::new(Actor {
+                sub: "abc".into(),
+                act: None,
+            })),
         }),
-        ..claims.clone()
+        ..access()
     };
-    let mut extra = serde_json::to_value(&delegated).unwrap();
+    // The server signs with serde_json; the hub reads with the strict parser.
+    let by_serde = serde_json::to_string(&claims).unwrap();
+    assert_eq!(by_serde, claims.to_json());
+    assert_eq!(AccessTokenClaims::from_json(&by_serde).unwrap(), claims);
+    assert_eq!(
+        serde_json::from_str::<AccessTokenClaims>(&by_serde).unwrap(),
+        claims
+    );
+    // Absent options are left out; other claims are ignored (RFC 7519 §4).
+    let plain = access().to_json();
+    assert!(
+        !plain.contains("\"act\"") && !plain.contains("\"sid\""),
+        "{plain}"
+    );
+    let mut extra = serde_json::to_value(&claims).unwrap();
     extra["ext"] = serde_json::json!({"any": 1});
     assert_eq!(
-        AccessTokenBinding::from_json(&extra.to_string()).unwrap(),
-        claims.binding()
+        AccessTokenClaims::from_json(&extra.to_string()).unwrap(),
+        claims
     );
+    assert_eq!(
+        serde_json::from_value::<AccessTokenClaims>(extra).unwrap(),
+        claims
+    );
+    // A bad member is refused by both readers.
     for (member, bad) in [
         ("exp", serde_json::json!("1800000300")),
         ("exp", serde_json::json!(1.5)),
@@ -68,19 +65,21 @@ fn the_binding_reads_the_serde_json_of_the_claims() {
         ("tenant", serde_json::json!("")),
         ("scope", serde_json::json!(["form.read"])),
         ("iss", serde_json::json!(1)),
+        ("act", serde_json::json!({"act": {"sub": "x"}})),
     ] {
         let mut v = serde_json::to_value(&claims).unwrap();
         v[member] = bad;
-        assert!(
-            AccessTokenBinding::from_json(&v.to_string()).is_err(),
-            "{v}"
-        );
+        assert!(AccessTokenClaims::from_json(&v.to_string()).is_err(), "{v}");
         assert!(serde_json::from_value::<AccessTokenClaims>(v).is_err());
     }
+    // Duplicate members too, through serde as through the strict parser.
+    let twice = by_serde.replacen('{', r#"{"exp":1,"#, 1);
+    assert!(AccessTokenClaims::from_json(&twice).is_err());
+    assert!(serde_json::from_str::<AccessTokenClaims>(&twice).is_err());
 }
 
 #[test]
-fn binding_and_claims_check_alike() {
+fn each_access_token_rule_fails_alone() {
     // Read scope only, and five minutes to live: the scope and expiry cases below
     // depend on both.
     let claims = AccessTokenClaims {
@@ -142,7 +141,6 @@ fn binding_and_claims_check_alike() {
     ];
     for (e, now, want) in cases {
         assert_eq!(claims.check(&e, now, 30), want);
-        assert_eq!(claims.binding().check(&e, now, 30), want);
     }
 }
 
@@ -329,9 +327,4 @@ fn access_token_binding() {
     let mut longest = access();
     longest.exp = NOW + MAX_ACCESS_TOKEN_LIFETIME_SECS;
     longest.check(&expect, NOW, 30).unwrap();
-    // The hand codec's copy of the binding checks the same.
-    assert_eq!(
-        forever.binding().check(&expect, NOW, 30),
-        Err(ClaimError::LifetimeTooLong)
-    );
 }
