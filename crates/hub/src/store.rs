@@ -54,6 +54,10 @@ impl Member for StoredToken {
         let text = json::required_str(name, value)?;
         Self::new(AccessToken::new(text)).map_err(|e| JsonError::Invalid(name, e.text()))
     }
+
+    fn ts() -> String {
+        "string".into()
+    }
 }
 
 /// The tokens of one tenant.

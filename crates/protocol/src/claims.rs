@@ -292,6 +292,9 @@ impl Member for Audience {
     fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
         Self::from_value(json::required(name, value)?)
     }
+    fn ts() -> String {
+        "string | string[]".into()
+    }
 }
 
 crate::serde_via_json!(Audience);

@@ -590,6 +590,24 @@ pub trait Member: Sized {
     fn write(&self) -> Option<Value>;
     /// Reads member `name` from `value` (`None`: absent or `null`).
     fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError>;
+    /// The member's TypeScript type, for the SDK's generated types.
+    fn ts() -> String;
+    /// Whether the member may be absent (`name?:` in TypeScript).
+    const OPTIONAL: bool = false;
+}
+
+/// `  name: type;` (or `name?:`) for the member of `S` that `field` reaches.
+pub fn ts_member<S, T: Member>(name: &str, field: impl Fn(&S) -> &T) -> String {
+    let _ = field;
+    let colon = if T::OPTIONAL { "?: " } else { ": " };
+    ["  ", name, colon, &T::ts(), ";\n"].concat()
+}
+
+/// A struct whose codec [`json_object!`](crate::json_object) derived: its TypeScript
+/// interface, member for member.
+pub trait JsonObject {
+    /// `export interface Name { member: type; … }`.
+    fn ts_interface() -> String;
 }
 
 /// The value of a member that must be present.
@@ -614,6 +632,9 @@ impl Member for String {
     fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
         required_str(name, value).map(str::to_owned)
     }
+    fn ts() -> String {
+        "string".into()
+    }
 }
 
 impl Member for i64 {
@@ -625,6 +646,9 @@ impl Member for i64 {
             Value::Int(n) => Ok(*n),
             _ => Err(JsonError::Type(name, "an integer")),
         }
+    }
+    fn ts() -> String {
+        "number".into()
     }
 }
 
@@ -638,6 +662,9 @@ impl Member for bool {
             _ => Err(JsonError::Type(name, "a boolean")),
         }
     }
+    fn ts() -> String {
+        "boolean".into()
+    }
 }
 
 /// Absent (or `null`) reads as `None`; `None` is left out.
@@ -648,6 +675,10 @@ impl<T: Member> Member for Option<T> {
     fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
         value.map(|v| T::read(name, Some(v))).transpose()
     }
+    fn ts() -> String {
+        T::ts()
+    }
+    const OPTIONAL: bool = true;
 }
 
 impl Member for u32 {
@@ -657,6 +688,9 @@ impl Member for u32 {
     fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
         u32::try_from(i64::read(name, value)?)
             .map_err(|_| JsonError::Type(name, "a 32-bit unsigned integer"))
+    }
+    fn ts() -> String {
+        "number".into()
     }
 }
 
@@ -673,6 +707,9 @@ impl<T: Member> Member for Vec<T> {
             _ => Err(JsonError::Type(name, "an array")),
         }
     }
+    fn ts() -> String {
+        [&T::ts(), "[]"].concat()
+    }
 }
 
 impl<T: Member> Member for Box<T> {
@@ -682,13 +719,19 @@ impl<T: Member> Member for Box<T> {
     fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
         T::read(name, value).map(Box::new)
     }
+    fn ts() -> String {
+        T::ts()
+    }
 }
 
 /// A member whose value is a string that `$parse` checks, written back by the
-/// method `$text`.
+/// method `$text`; in TypeScript a `string`, or the generated union `$ts` names.
 #[macro_export]
 macro_rules! json_text_member {
     ($t:ty, $parse:expr, $text:ident) => {
+        $crate::json_text_member!($t, $parse, $text, "string");
+    };
+    ($t:ty, $parse:expr, $text:ident, $ts:literal) => {
         impl $crate::json::Member for $t {
             fn write(&self) -> Option<$crate::json::Value> {
                 Some(self.$text().into())
@@ -701,6 +744,9 @@ macro_rules! json_text_member {
                 $parse(text).map_err(|e| {
                     $crate::json::JsonError::Invalid(name, $crate::text::Describe::text(&e))
                 })
+            }
+            fn ts() -> String {
+                $ts.into()
             }
         }
     };
@@ -752,6 +798,22 @@ macro_rules! json_object {
                 value: Option<&$crate::json::Value>,
             ) -> Result<Self, $crate::json::JsonError> {
                 $crate::json::Json::from_value($crate::json::required(name, value)?)
+            }
+            fn ts() -> String {
+                stringify!($t).into()
+            }
+        }
+        impl $crate::json::JsonObject for $t {
+            fn ts_interface() -> String {
+                let mut out = ["export interface ", stringify!($t), " {\n"].concat();
+                $(
+                    out.push_str(&$crate::json::ts_member(
+                        stringify!($field),
+                        |o: &$t| &o.$field,
+                    ));
+                )*
+                out.push('}');
+                out
             }
         }
     };

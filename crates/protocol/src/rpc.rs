@@ -819,7 +819,8 @@ crate::json_object!(StorageStatus, "storage", deny_unknown { rung, can_request }
 crate::json_text_member!(
     StorageRung,
     |s| StorageRung::from_name(s).ok_or("unknown rung"),
-    as_str
+    as_str,
+    "StorageRung"
 );
 
 /// The `hello` result: the hub is ready on this port.
@@ -852,7 +853,8 @@ crate::json_object!(
 crate::json_text_member!(
     Method,
     |s| Method::from_name(s).ok_or("unknown method"),
-    as_str
+    as_str,
+    "Method"
 );
 
 /// The result of `token.get` and `session.begin`.

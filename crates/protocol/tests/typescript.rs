@@ -1,9 +1,14 @@
-//! The TypeScript SDK's lists of wire names come from this crate: this test writes what
-//! `packages/crosspass/src/generated.ts` must hold and fails when the file differs
-//! (`UPDATE_TS=1 cargo test -p crosspass-protocol --test typescript` rewrites it).
+//! The TypeScript SDK's lists of wire names and the shapes of the hub's answers come
+//! from this crate: this test writes what `packages/crosspass/src/generated.ts` must
+//! hold and fails when the file differs (`UPDATE_TS=1 cargo test -p
+//! crosspass-protocol --test typescript` rewrites it). The interfaces are those
+//! `json_object!` derived the codec of, member for member.
 
 use crosspass_protocol::appearance::Variable;
-use crosspass_protocol::rpc::{FormState, StorageRung};
+use crosspass_protocol::json::JsonObject;
+use crosspass_protocol::rpc::{
+    FormState, HelloParams, Method, Ready, SessionInfo, StorageRung, StorageStatus, TokenGrant,
+};
 use crosspass_protocol::texts::TextKey;
 use crosspass_protocol::ErrorCode;
 use std::path::Path;
@@ -16,6 +21,11 @@ fn list(out: &mut String, name: &str, ty: &str, items: impl IntoIterator<Item = 
     out.push_str(&format!(
         "] as const;\nexport type {ty} = (typeof {name})[number];\n\n"
     ));
+}
+
+fn interface<T: JsonObject>(out: &mut String) {
+    out.push_str(&T::ts_interface());
+    out.push_str("\n\n");
 }
 
 fn generated() -> String {
@@ -36,6 +46,12 @@ fn generated() -> String {
     );
     list(
         &mut out,
+        "METHODS",
+        "Method",
+        Method::ALL.iter().map(|m| m.as_str()),
+    );
+    list(
+        &mut out,
         "APPEARANCE_VARIABLES",
         "AppearanceVariable",
         Variable::ALL.iter().map(|v| v.name()),
@@ -52,6 +68,12 @@ fn generated() -> String {
         "MessageKey",
         TextKey::ALL.iter().map(|k| k.key()),
     );
+    out.push_str("// What crosses the hub's port, in its wire names.\n\n");
+    interface::<HelloParams>(&mut out);
+    interface::<StorageStatus>(&mut out);
+    interface::<Ready>(&mut out);
+    interface::<TokenGrant>(&mut out);
+    interface::<SessionInfo>(&mut out);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

@@ -2,6 +2,7 @@
 // partner's callback when there is no session, and the API through the hub.
 import { CrosspassError } from "./errors.js";
 import { mountForm } from "./form.js";
+import type { SessionInfo, StorageStatus as WireStorage, TokenGrant } from "./generated.js";
 import { Messenger } from "./messenger.js";
 import type {
   ConnectOptions,
@@ -38,14 +39,8 @@ export class Emitter<E> {
   }
 }
 
-const session = (r: Record<string, unknown>): Session => ({
-  expiresAt: r.expires_at as number,
-  scope: r.scope as string,
-});
-const storage = (r: Record<string, unknown>): StorageStatus => ({
-  rung: r.rung as StorageStatus["rung"],
-  canRequest: r.can_request as boolean,
-});
+const session = (r: SessionInfo): Session => ({ expiresAt: r.expires_at, scope: r.scope });
+const storage = (r: WireStorage): StorageStatus => ({ rung: r.rung, canRequest: r.can_request });
 
 export class Hub implements Connection {
   readonly options: ConnectOptions;
@@ -90,7 +85,7 @@ export class Hub implements Connection {
 
   /** A session for this page: the stored one, or one from the partner's callback. */
   async ensureSession(): Promise<void> {
-    await this.withSession(() => this.call("session.get"));
+    await this.withSession(() => this.call<SessionInfo>("session.get"));
   }
 
   /** Calls `getAssertion` or `getSession` and begins a session; concurrent callers share one. */
@@ -125,7 +120,7 @@ export class Hub implements Connection {
         : "session" in credential
           ? { session: credential.session, ...(credential.scope ? { scope: credential.scope } : {}) }
           : { assertion: credential.assertion, ...(credential.scope ? { scope: credential.scope } : {}) };
-    return session(await this.call("session.begin", params));
+    return session(await this.call<SessionInfo>("session.begin", params));
   }
 
   async signOut(): Promise<void> {
@@ -141,8 +136,8 @@ export class Hub implements Connection {
     }
     this.#tokens.delete(key);
     const params = options.scope ? { scope: options.scope } : {};
-    const r = await this.withSession(() => this.call("token.get", params));
-    const token: Token = { accessToken: r.access_token as string, tokenType: "Bearer", ...session(r) };
+    const r = await this.withSession(() => this.call<TokenGrant>("token.get", params));
+    const token: Token = { accessToken: r.access_token, tokenType: "Bearer", ...session(r) };
     this.#tokens.set(key, token);
     return token;
   }
@@ -168,7 +163,7 @@ export class Hub implements Connection {
   }
 
   async storage(): Promise<StorageStatus> {
-    return storage(await this.call("storage.status"));
+    return storage(await this.call<WireStorage>("storage.status"));
   }
 
   /** Shows the hub frame's consent button (a click inside XYZ's frame) until it is answered. */
@@ -177,7 +172,7 @@ export class Hub implements Connection {
     if (!status.canRequest) return status;
     this.#show(this.hub.frame, true);
     try {
-      return storage(await this.call("storage.request", {}, CONSENT_TIMEOUT_MS));
+      return storage(await this.call<WireStorage>("storage.request", {}, CONSENT_TIMEOUT_MS));
     } finally {
       this.#show(this.hub.frame, false);
     }
@@ -199,7 +194,7 @@ export class Hub implements Connection {
       originAllowed: true,
       frameLoaded: true,
       hubVersion: ready.hub_version,
-      storage: storage(r.storage as Record<string, unknown>),
+      storage: storage(r.storage as WireStorage),
       storageAccessSupported: "requestStorageAccess" in document,
       tokensExposed: ready.expose_tokens,
       clockSkewSeconds: (r.clock_skew as number | null) ?? null,

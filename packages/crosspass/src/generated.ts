@@ -32,6 +32,21 @@ export const STORAGE_RUNGS = [
 ] as const;
 export type StorageRung = (typeof STORAGE_RUNGS)[number];
 
+export const METHODS = [
+  "hello",
+  "session.get",
+  "session.begin",
+  "session.end",
+  "token.get",
+  "fetch",
+  "storage.status",
+  "storage.request",
+  "diagnose",
+  "form.mount",
+  "form.update",
+] as const;
+export type Method = (typeof METHODS)[number];
+
 export const APPEARANCE_VARIABLES = [
   "colorText",
   "colorBackground",
@@ -93,3 +108,35 @@ export const MESSAGE_KEYS = [
   "no",
 ] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
+
+// What crosses the hub's port, in its wire names.
+
+export interface HelloParams {
+  client_id: string;
+  sdk_version: string;
+}
+
+export interface StorageStatus {
+  rung: StorageRung;
+  can_request: boolean;
+}
+
+export interface Ready {
+  protocol: number;
+  hub_version: string;
+  methods: Method[];
+  storage: StorageStatus;
+  expose_tokens: boolean;
+}
+
+export interface TokenGrant {
+  access_token: string;
+  token_type: string;
+  expires_at: number;
+  scope: string;
+}
+
+export interface SessionInfo {
+  expires_at: number;
+  scope: string;
+}

@@ -3,7 +3,7 @@
 // warn), then every call and event goes over the port.
 import { CrosspassError } from "./errors.js";
 import { decode, request } from "./envelope.js";
-import type { ErrorCode } from "./generated.js";
+import type { ErrorCode, HelloParams, Ready } from "./generated.js";
 
 /** How long the handshake waits for an answer after the frame loaded. */
 const HANDSHAKE_MS = 4000;
@@ -11,14 +11,6 @@ const HANDSHAKE_MS = 4000;
 const RETRY_MS = 25;
 
 export type Listener = (event: string, data: Record<string, unknown>) => void;
-
-export interface Ready {
-  protocol: number;
-  hub_version: string;
-  methods: string[];
-  storage: { rung: string; can_request: boolean };
-  expose_tokens: boolean;
-}
 
 let seq = 0;
 const nextId = () => `c${++seq}`;
@@ -76,7 +68,7 @@ export class Messenger {
           if (m && "result" in m && m.id === "hello") finish(undefined, channel.port1, m.result as unknown as Ready);
         };
         frame.contentWindow.postMessage(
-          request("hello", "hello", { client_id: clientId, sdk_version: __VERSION__ }),
+          request("hello", "hello", { client_id: clientId, sdk_version: __VERSION__ } satisfies HelloParams),
           this.origin,
           [channel.port2],
         );
