@@ -18,6 +18,7 @@ use crosspass_protocol::{ErrorCode, RpcError, ScopeSet};
 use crosspass_web::Slot;
 use js_sys::Object;
 use std::cell::{Cell, RefCell};
+use std::pin::pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,13 +32,13 @@ const BUTTON_ID: &str = "continue";
 /// Attribute of the button holding its label for the popup step.
 const POPUP_LABEL_ATTR: &str = "data-popup-label";
 /// How often the hub checks whether the user closed the popup.
-const POPUP_POLL_MS: i32 = 500;
+const POPUP_POLL_MS: u32 = 500;
 /// How often the hub re-reads its store for changes made elsewhere.
-const WATCH_MS: i32 = 2_000;
+const WATCH_MS: u32 = 2_000;
 /// How long a storage access request may stay unanswered before the button offers the
 /// popup instead: a browser prompt the user ignores (or that never shows, as in
 /// WebKit under automation) must not leave them without a way on.
-const ACCESS_PATIENCE_MS: i32 = 3_000;
+const ACCESS_PATIENCE_MS: u32 = 3_000;
 
 type Listener = Closure<dyn FnMut(MessageEvent)>;
 
@@ -115,7 +116,7 @@ impl Hub {
         hub.open_channel();
         hub.open_token_channel();
         hub.listen()?;
-        hub.watch()?;
+        hub.watch();
         if hub.store.borrow().rung() == StorageRung::FirstPartyCookie && !hub.signed_in.get() {
             let h = hub.clone();
             crosspass_web::spawn(async move {
@@ -132,8 +133,8 @@ impl Hub {
             hub.on_window_message(&e);
         });
         window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
-        // The hub lives as long as its page.
-        on_message.forget();
+        // The hub lives as long as its page, and so do both listeners.
+        crosspass_web::for_page_lifetime(on_message);
         if let Some(button) = window
             .document()
             .and_then(|d| d.get_element_by_id(BUTTON_ID))
@@ -141,7 +142,7 @@ impl Hub {
             let hub = self.clone();
             let on_click = Closure::<dyn FnMut()>::new(move || hub.on_click());
             button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())?;
-            on_click.forget();
+            crosspass_web::for_page_lifetime(on_click);
         }
         Ok(())
     }
@@ -483,17 +484,16 @@ impl Hub {
     }
 
     /// Re-reads the store every [`WATCH_MS`]: tabs of other sites share first-party
-    /// storage but no channel, and tokens expire without anyone writing.
-    fn watch(self: &Rc<Self>) -> Result<(), JsValue> {
-        let window = web_sys::window().ok_or("no window")?;
+    /// storage but no channel, and tokens expire without anyone writing. A task that
+    /// runs as long as the page.
+    fn watch(self: &Rc<Self>) {
         let hub = self.clone();
-        let tick = Closure::<dyn FnMut()>::new(move || hub.refresh_signed_in());
-        window.set_interval_with_callback_and_timeout_and_arguments_0(
-            tick.as_ref().unchecked_ref(),
-            WATCH_MS,
-        )?;
-        tick.forget();
-        Ok(())
+        crosspass_web::spawn(async move {
+            loop {
+                crosspass_web::sleep(WATCH_MS).await;
+                hub.refresh_signed_in();
+            }
+        });
     }
 
     /// Pushes `session.changed` to this hub's pages when whether a session is stored
@@ -550,22 +550,26 @@ impl Hub {
                     self.access_refused();
                     return;
                 };
-                let settled = Rc::new(Cell::new(false));
                 let hub = self.clone();
-                let done = settled.clone();
                 crosspass_web::spawn(async move {
-                    let access = ladder::finish_access(request, None).await;
-                    done.set(true);
+                    let mut access = pin!(ladder::finish_access(request, None));
+                    // Past the patience the button offers the popup, and the request
+                    // still counts if answered later.
+                    let access = match crosspass_web::with_timeout(
+                        access.as_mut(),
+                        ACCESS_PATIENCE_MS,
+                    )
+                    .await
+                    {
+                        Some(access) => access,
+                        None => {
+                            hub.access_refused();
+                            access.await
+                        }
+                    };
                     match access {
                         Some(access) => hub.granted(access),
                         None => hub.access_refused(),
-                    }
-                });
-                let hub = self.clone();
-                crosspass_web::spawn(async move {
-                    crosspass_web::sleep(ACCESS_PATIENCE_MS).await;
-                    if !settled.get() {
-                        hub.access_refused();
                     }
                 });
             }

@@ -2,8 +2,8 @@
 //! and how it climbs when the page asks. The decisions are plain functions of what the
 //! browser reported, so they are tested without a browser; the probes are thin.
 
-use crate::js;
 use crosspass_protocol::rpc::{StorageRung, StorageStatus};
+use crosspass_web::{wait, with_timeout};
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,7 +20,7 @@ extern "C" {
 
 /// How long a probe of the Storage Access API may take before the hub moves on (a
 /// request nobody can answer stays pending forever).
-const PROBE_TIMEOUT_MS: i32 = 1_500;
+const PROBE_TIMEOUT_MS: u32 = 1_500;
 
 /// What the browser reported when the hub started.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -126,9 +126,9 @@ pub async fn probe() -> Probe {
         .unchecked_ref::<AccessDocument>()
         .has_storage_access()
     {
-        Ok(p) => js::with_timeout(p, PROBE_TIMEOUT_MS)
+        Ok(p) => with_timeout(wait(&p), PROBE_TIMEOUT_MS)
             .await
-            .ok()
+            .and_then(Result::ok)
             .and_then(|v| v.as_bool())
             .unwrap_or(false),
         Err(_) => false,
@@ -159,9 +159,9 @@ async fn storage_access_permission(window: &web_sys::Window) -> bool {
     else {
         return false;
     };
-    js::with_timeout(promise, PROBE_TIMEOUT_MS)
+    with_timeout(wait(&promise), PROBE_TIMEOUT_MS)
         .await
-        .ok()
+        .and_then(Result::ok)
         .and_then(|status| Reflect::get(&status, &"state".into()).ok())
         .and_then(|state| state.as_string())
         .is_some_and(|state| state == "granted")
@@ -191,12 +191,12 @@ pub fn request_access() -> Option<Promise> {
 }
 
 /// Waits for a request started by [`request_access`]; `None` when refused.
-pub async fn finish_access(promise: Promise, timeout_ms: Option<i32>) -> Option<Access> {
-    let result = match timeout_ms {
-        Some(ms) => js::with_timeout(promise, ms).await,
-        None => crosspass_web::wait(&promise).await,
-    };
-    let handle = result.ok()?;
+pub async fn finish_access(promise: Promise, timeout_ms: Option<u32>) -> Option<Access> {
+    let handle = match timeout_ms {
+        Some(ms) => with_timeout(wait(&promise), ms).await?,
+        None => wait(&promise).await,
+    }
+    .ok()?;
     let from_handle = Reflect::get(&handle, &"localStorage".into())
         .ok()
         // The handle's `localStorage` is a Storage wherever it is an object; anything

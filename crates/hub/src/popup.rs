@@ -121,7 +121,8 @@ pub fn start(config: HubConfig) -> Result<(), JsValue> {
             }
         });
     window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref())?;
-    on_message.forget();
+    // Listens until the sync arrives, which closes the popup.
+    crosspass_web::for_page_lifetime(on_message);
     post(&opener, &PopupMessage::Ready);
     Ok(())
 }

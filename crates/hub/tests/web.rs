@@ -65,7 +65,7 @@ fn access_token(client: &str, tenant: &str, scope: &str, exp: i64, typ: &str) ->
 }
 
 /// The next message on `port` as text, or `None` after `ms`.
-async fn next_message(port: &MessagePort, ms: i32) -> Option<String> {
+async fn next_message(port: &MessagePort, ms: u32) -> Option<String> {
     let port = port.clone();
     let got = Promise::new(&mut |resolve, _| {
         let f = Closure::once_into_js(move |e: MessageEvent| {
@@ -73,13 +73,8 @@ async fn next_message(port: &MessagePort, ms: i32) -> Option<String> {
         });
         port.set_onmessage(Some(f.unchecked_ref()));
     });
-    let timeout = Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    crosspass_web::wait(&Promise::race(&Array::of2(&got, &timeout)))
-        .await
+    crosspass_web::with_timeout(crosspass_web::wait(&got), ms)
+        .await?
         .unwrap()
         .as_string()
 }

@@ -1,18 +1,7 @@
-//! Two small browser helpers both wasm crates use.
+//! Small browser helpers both wasm crates use.
 
-use crate::wait;
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::JsValue;
-
-/// Resolves after `ms`.
-pub async fn sleep(ms: i32) {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wait(&promise).await;
-}
 
 /// A plain object with these properties.
 pub fn object(properties: &[(&str, &JsValue)]) -> Object {
@@ -21,4 +10,13 @@ pub fn object(properties: &[(&str, &JsValue)]) -> Object {
         let _ = Reflect::set(&o, &JsValue::from_str(name), value);
     }
     o
+}
+
+/// Keeps `value` until the page unloads: for what the page needs as long as it lives
+/// (the listener of its window's messages, a button's click listener, an observer),
+/// whose JS side must stay callable and which nothing owns. It is never dropped, so
+/// this is a leak, and the only deliberate one: a closure made per call, message or
+/// event must be owned by what uses it and dropped when done, never passed here.
+pub fn for_page_lifetime<T: 'static>(value: T) {
+    std::mem::forget(value);
 }

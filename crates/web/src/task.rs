@@ -170,18 +170,38 @@ pub fn promise(future: impl Future<Output = Result<JsValue, JsValue>> + 'static)
     promise
 }
 
-/// The outcome of `promise`: its value, or what it was rejected with.
+/// The outcome of `promise`: its value, or what it was rejected with. Dropping the
+/// future before the promise settles (a timeout, say) is safe.
 pub async fn wait(promise: &Promise) -> Result<JsValue, JsValue> {
     let slot = Slot::new();
-    // Kept until the promise settles; both are the same closure type, bound once.
-    let callbacks = (settle(&slot, true), settle(&slot, false));
-    let _ = promise.then2(&callbacks.0, &callbacks.1);
+    // Both are the same closure type, bound once.
+    let mut callbacks = Callbacks(Some((settle(&slot, true), settle(&slot, false))));
+    if let Some((ok, err)) = &callbacks.0 {
+        let _ = promise.then2(ok, err);
+    }
     let outcome = slot.await;
-    drop(callbacks);
+    // Settled: the promise calls neither again, so they are freed at once.
+    callbacks.0 = None;
     outcome
 }
 
-fn settle(slot: &Slot<Result<JsValue, JsValue>>, ok: bool) -> Closure<dyn FnMut(JsValue)> {
+type Settle = Closure<dyn FnMut(JsValue)>;
+
+/// The callbacks [`wait`] gives the promise, owned by the wait.
+struct Callbacks(Option<(Settle, Settle)>);
+
+impl Drop for Callbacks {
+    fn drop(&mut self) {
+        if let Some((ok, err)) = self.0.take() {
+            // The promise may not have settled (the wait was cancelled) and may still
+            // call them: a dropped closure would throw there. The JS garbage collector
+            // takes them instead, and frees them with the promise's reactions.
+            drop((ok.into_js_value(), err.into_js_value()));
+        }
+    }
+}
+
+fn settle(slot: &Slot<Result<JsValue, JsValue>>, ok: bool) -> Settle {
     let slot = slot.clone();
     Closure::new(move |v| slot.fill(if ok { Ok(v) } else { Err(v) }))
 }

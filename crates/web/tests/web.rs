@@ -2,9 +2,9 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crosspass_web::{promise, sleep, spawn, wait, Oneshot, Slot};
-use js_sys::Promise;
-use std::cell::RefCell;
+use crosspass_web::{promise, sleep, spawn, wait, with_timeout, Oneshot, Slot, Timeout};
+use js_sys::{Function, Promise, Reflect};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -125,4 +125,51 @@ async fn a_oneshot_hands_its_value_over_once() {
     assert_eq!((&mut waiter).await, Some(vec![1, 2]));
     // Taken: a second await finds nothing rather than a copy.
     assert_eq!(waiter.await, None);
+}
+
+#[wasm_bindgen_test]
+async fn a_dropped_timeout_never_fires() {
+    let fired = Rc::new(Cell::new(0));
+    let (kept, dropped) = (fired.clone(), fired.clone());
+    let _kept = Timeout::new(1, move || kept.set(kept.get() + 1));
+    drop(Timeout::new(1, move || dropped.set(dropped.get() + 10)));
+    sleep(20).await;
+    assert_eq!(fired.get(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn with_timeout_gives_the_output_or_none() {
+    assert_eq!(with_timeout(async { 7 }, 1_000).await, Some(7));
+    let slow = Oneshot::<u8>::new();
+    assert_eq!(with_timeout(slow, 5).await, None);
+    let ok = with_timeout(wait(&Promise::resolve(&JsValue::from(1))), 1_000).await;
+    assert_eq!(ok.and_then(Result::ok).and_then(|v| v.as_f64()), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn a_wait_cancelled_before_its_promise_settles_leaves_nothing_to_throw() {
+    let global = js_sys::global();
+    let rejections = Rc::new(Cell::new(0));
+    let counter = rejections.clone();
+    let on_rejection: Closure<dyn FnMut(JsValue)> =
+        Closure::new(move |_| counter.set(counter.get() + 1));
+    let add = Reflect::get(&global, &"addEventListener".into()).unwrap();
+    let add: &Function = add.unchecked_ref();
+    add.call2(&global, &"unhandledrejection".into(), on_rejection.as_ref())
+        .unwrap();
+    let mut settle = None;
+    let pending = Promise::new(&mut |resolve, _| settle = Some(resolve));
+    assert!(with_timeout(wait(&pending), 1).await.is_none());
+    // The promise calls the callbacks of a wait that is gone.
+    settle
+        .unwrap()
+        .call1(&JsValue::UNDEFINED, &JsValue::from(1))
+        .unwrap();
+    sleep(20).await;
+    let remove = Reflect::get(&global, &"removeEventListener".into()).unwrap();
+    let remove: &Function = remove.unchecked_ref();
+    remove
+        .call2(&global, &"unhandledrejection".into(), on_rejection.as_ref())
+        .unwrap();
+    assert_eq!(rejections.get(), 0);
 }

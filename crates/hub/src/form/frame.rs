@@ -20,7 +20,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, MessagePort};
 
 /// How long the form waits for a hub frame to answer `token.get`.
-const TOKEN_WAIT_MS: i32 = 3_000;
+const TOKEN_WAIT_MS: u32 = 3_000;
 
 type Listener = Closure<dyn FnMut(MessageEvent)>;
 /// Token requests on the channel still waiting for an answer.
@@ -174,14 +174,10 @@ impl Tokens {
             call: Call::TokenGet(TokenGetParams::default()),
         };
         let _ = channel.post_message(&request.encode().into());
-        let timeout = slot.clone();
-        crosspass_web::spawn(async move {
-            crosspass_web::sleep(TOKEN_WAIT_MS).await;
-            timeout.fill(Err(ErrorCode::LoginRequired));
-        });
-        let outcome = slot.await;
+        let outcome = crosspass_web::with_timeout(slot, TOKEN_WAIT_MS).await;
         self.waiting.borrow_mut().retain(|(i, _)| *i != id);
         let grant = outcome
+            .flatten()
             .and_then(Result::ok)
             .ok_or(HubError::LoginRequired)?;
         let token = grant.access_token.clone();

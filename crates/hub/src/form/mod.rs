@@ -112,12 +112,12 @@ pub fn start(config: HubConfig) -> Result<(), JsValue> {
     });
     window.add_event_listener_with_callback("message", on_hello.as_ref().unchecked_ref())?;
     // Both live as long as the frame's document.
-    on_hello.forget();
+    crosspass_web::for_page_lifetime(on_hello);
     let f = form.clone();
-    if let Some((channel, listener)) = frame::on_session_changed(&form.config, move |s| {
+    if let Some(channel) = frame::on_session_changed(&form.config, move |s| {
         f.session_changed(s.signed_in);
     }) {
-        std::mem::forget((channel, listener));
+        crosspass_web::for_page_lifetime(channel);
     }
     form.observe_size(&window)?;
     Ok(())
@@ -257,8 +257,7 @@ impl Form {
         let observer = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref())?;
         observer.observe(&self.root);
         // The observer and its callback live as long as the frame's document.
-        callback.forget();
-        std::mem::forget(observer);
+        crosspass_web::for_page_lifetime((observer, callback));
         let _ = window;
         Ok(())
     }
