@@ -9,8 +9,8 @@ use crosspass_protocol::claims::{AccessTokenClaims, AccessTokenExpectations, ACC
 use crosspass_protocol::exchange::{
     EMBED_SESSION_TOKEN_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT,
 };
-use crosspass_protocol::json::{self, Json, Members};
-use crosspass_protocol::oauth::OAuthError;
+use crosspass_protocol::json::{self, Json};
+use crosspass_protocol::oauth::{OAuthError, TokenResponse};
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::{jose, text, AccessToken, Assertion, ScopeSet};
 use wasm_bindgen::{JsCast, JsValue};
@@ -127,17 +127,15 @@ pub fn parse_token_response(status: u16, body: &str) -> Result<AccessToken, HubE
     }
     let value = json::parse(body).ok();
     if (200..300).contains(&status) {
-        // Other members (`expires_in`, `scope`, …) are for other clients: the hub reads
-        // the token's own claims.
-        let (token, token_type) = value
+        // The hub goes by the token's own claims, not by `expires_in` or `scope`.
+        let response = value
             .as_ref()
-            .and_then(|v| Members::of(v, "response").ok())
-            .and_then(|mut m| Some((m.str("access_token").ok()?, m.str("token_type").ok()?)))
+            .and_then(|v| TokenResponse::from_value(v).ok())
             .ok_or_else(|| HubError::Server("unreadable token response".into()))?;
-        if !token_type.eq_ignore_ascii_case("bearer") {
+        if !response.token_type.eq_ignore_ascii_case("bearer") {
             return Err(HubError::Server("unexpected token type".into()));
         }
-        return Ok(AccessToken::new(token));
+        return Ok(response.access_token);
     }
     let error = value
         .as_ref()
@@ -341,8 +339,15 @@ mod tests {
         .unwrap();
         assert_eq!(ok.expose_secret(), "h.p.s");
         assert_eq!(
-            parse_token_response(200, r#"{"access_token":"x","token_type":"mac"}"#),
+            parse_token_response(
+                200,
+                r#"{"access_token":"x","token_type":"mac","expires_in":300,"scope":"a"}"#
+            ),
             Err(HubError::Server("unexpected token type".into()))
+        );
+        assert_eq!(
+            parse_token_response(200, r#"{"access_token":"x","token_type":"Bearer"}"#),
+            Err(HubError::Server("unreadable token response".into()))
         );
         assert_eq!(
             parse_token_response(400, r#"{"error":"invalid_grant","error_description":"no"}"#),

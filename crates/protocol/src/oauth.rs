@@ -1,6 +1,51 @@
-//! The `error` codes of the server's HTTP error bodies (`{"error": …,
-//! "error_description": …}`): the server writes them, the hub reads them back from the
-//! token endpoint.
+//! The token endpoint's answer and the `error` codes of the server's HTTP error
+//! bodies (`{"error": …, "error_description": …}`): the server writes them, the hub
+//! reads them back from the token endpoint.
+
+use crate::{AccessToken, ScopeSet};
+
+/// A token endpoint's successful answer (RFC 6749 §5.1), for every grant the server
+/// takes; a token exchange's also names the `issued_token_type` (RFC 8693 §2.2.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds the token lives.
+    pub expires_in: i64,
+    /// Scopes it carries.
+    pub scope: ScopeSet,
+    /// The kind of token issued, on a token exchange's answer.
+    pub issued_token_type: Option<String>,
+}
+
+// Other members are for other clients, as RFC 6749 §5.1 allows.
+crate::json_object!(
+    TokenResponse,
+    "token response",
+    ignore_unknown {
+        access_token,
+        token_type,
+        expires_in,
+        scope,
+        issued_token_type,
+    }
+);
+crate::serde_via_json!(TokenResponse);
+
+impl TokenResponse {
+    /// A bearer token's answer.
+    pub fn bearer(access_token: AccessToken, expires_in: i64, scope: ScopeSet) -> Self {
+        Self {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in,
+            scope,
+            issued_token_type: None,
+        }
+    }
+}
 
 crate::error::wire_codes! {
     /// An `error` code of an HTTP error body: the OAuth codes (RFC 6749 §5.2, RFC 6750

@@ -25,6 +25,7 @@ use crosspass_protocol::claims::{AccessTokenClaims, Audience};
 use crosspass_protocol::exchange::{
     delegate, narrow_scope, ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE,
 };
+use crosspass_protocol::oauth::TokenResponse;
 use crosspass_protocol::{AccessToken, ScopeSet};
 use std::sync::Arc;
 
@@ -122,13 +123,14 @@ pub async fn token_exchange(state: &AppState, req: TokenRequest) -> Result<Respo
     }
 
     let issued = issue(state, &service, &claims, &user, &target, requested.as_ref()).await?;
-    let body = serde_json::json!({
-        "access_token": issued.token.expose_secret(),
-        "issued_token_type": ACCESS_TOKEN_TYPE,
-        "token_type": "Bearer",
-        "expires_in": issued.claims.exp - issued.claims.iat,
-        "scope": issued.claims.scope.to_string(),
-    });
+    let body = TokenResponse {
+        issued_token_type: Some(ACCESS_TOKEN_TYPE.into()),
+        ..TokenResponse::bearer(
+            issued.token,
+            issued.claims.exp - issued.claims.iat,
+            issued.claims.scope,
+        )
+    };
     let mut response = no_store(Json(body));
     response.extensions_mut().insert(Granted {
         client_id: service.client_id.to_string(),

@@ -18,6 +18,7 @@ use crosspass_protocol::claims::{AccessTokenClaims, AssertionClaims, Audience, C
 use crosspass_protocol::exchange::{
     ACCESS_TOKEN_TYPE, EMBED_SESSION_TOKEN_TYPE, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT,
 };
+use crosspass_protocol::oauth::TokenResponse;
 use crosspass_protocol::{AccessToken, Assertion, ScopeSet};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -278,12 +279,7 @@ pub(crate) fn issue_access_token(
     };
     let token = sign(state, &access)?;
     tracing::debug!(client_id = %partner.client_id, tenant = %partner.tenant, user = %access.sub, "access token issued");
-    let body = serde_json::json!({
-        "access_token": token.expose_secret(),
-        "token_type": "Bearer",
-        "expires_in": partner.token_lifetime_secs,
-        "scope": access.scope.to_string(),
-    });
+    let body = TokenResponse::bearer(token, partner.token_lifetime_secs, access.scope);
     let mut response = no_store(Json(body));
     response.extensions_mut().insert(Granted {
         client_id: partner.client_id.to_string(),
