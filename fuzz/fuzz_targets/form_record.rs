@@ -7,7 +7,8 @@
 
 // The form schema lives in a crate of its own (crosspass-form): instrumenting the
 // whole server (axum, sqlx, tokio) for the fuzzer would multiply the build.
-use crosspass_form::{FieldType, FormSchema};
+use crosspass_form::{FieldType, FormSchema, SchemaRules};
+use crosspass_protocol::json::Json;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -19,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(schema) = FormSchema::parse(schema) else {
         return;
     };
-    let stored = serde_json::to_string(&schema).unwrap();
+    let stored = schema.to_json();
     assert_eq!(FormSchema::parse(&stored).unwrap(), schema);
     for pattern in schema.fields.iter().filter_map(|f| f.pattern.as_deref()) {
         assert!(regex_lite::Regex::new(pattern).is_ok(), "{pattern}");

@@ -1,110 +1,33 @@
 //! Parsing and checking of form schemas, and the validation of records against them:
-//! the server's side of the contract that [`crosspass_protocol::form`] describes (the
-//! form frame reads schemas leniently with its own code, without serde).
+//! the server's rules for the schema types of [`crosspass_protocol::form`], which the
+//! form frame reads with the same codec.
 //!
-//! A crate of its own, used by the server and the fuzz targets, so that serde-typed
-//! schemas and a regex engine stay out of the browser bundles.
+//! A crate of its own, used by the server and the fuzz targets, so that the regex
+//! engine and serde_json's records stay out of the browser bundles.
 #![deny(missing_docs)]
 #![warn(clippy::indexing_slicing)]
 
-pub use crosspass_protocol::form::MAX_FIELDS;
-use serde::{Deserialize, Serialize};
+pub use crosspass_protocol::form::{Bound, Field, FieldType, FormSchema, MAX_FIELDS};
+use crosspass_protocol::json::{Json, JsonError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Longest string value accepted when a field sets no `max_length`.
 pub const DEFAULT_MAX_LENGTH: usize = 1000;
 
-/// A tenant's form.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FormSchema {
-    /// Heading shown above the form.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// The fields, in display order.
-    pub fields: Vec<Field>,
-}
-
-/// One field: a type and the constraints that fit it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Field {
-    /// Key in the record: `[a-z][a-z0-9_]*`.
-    pub name: String,
-    /// The value's type.
-    #[serde(rename = "type")]
-    pub kind: FieldType,
-    /// Label shown to the user.
-    pub label: String,
-    /// Help text shown under the input.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help: Option<String>,
-    /// Whether a value is needed.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub required: bool,
-    /// Fewest characters (string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_length: Option<usize>,
-    /// Most characters (string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_length: Option<usize>,
-    /// A regular expression the whole value must match (string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
-    /// Smallest value (number) or earliest date (date).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<Bound>,
-    /// Largest value (number) or latest date (date).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<Bound>,
-    /// Whole numbers only (number).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub integer: bool,
-    /// The allowed values (enum).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<String>>,
-}
-
-/// The type of a field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FieldType {
-    /// Text.
-    String,
-    /// A number.
-    Number,
-    /// A checkbox.
-    Boolean,
-    /// One of `options`.
-    Enum,
-    /// A calendar date, `YYYY-MM-DD`.
-    Date,
-}
-
-/// A `min` or `max`: a number for number fields, a date for date fields.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Bound {
-    /// For number fields.
-    Number(f64),
-    /// For date fields.
-    Date(String),
-}
-
-impl Bound {
-    fn number(b: Option<&Bound>) -> Option<f64> {
-        match b {
-            Some(Bound::Number(n)) => Some(*n),
-            _ => None,
-        }
+/// A number bound as the server compares with it; `None` for a date or a number
+/// beyond `f64`.
+fn number(b: Option<&Bound>) -> Option<f64> {
+    match b {
+        Some(Bound::Number(n)) => n.parse::<f64>().ok().filter(|n| n.is_finite()),
+        _ => None,
     }
+}
 
-    fn date(b: Option<&Bound>) -> Option<&str> {
-        match b {
-            Some(Bound::Date(d)) => Some(d),
-            _ => None,
-        }
+fn date(b: Option<&Bound>) -> Option<&str> {
+    match b {
+        Some(Bound::Date(d)) => Some(d),
+        _ => None,
     }
 }
 
@@ -113,7 +36,7 @@ impl Bound {
 pub enum SchemaError {
     /// Not JSON of the schema's shape.
     #[error("not a form schema: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(#[from] JsonError),
     /// A field is inconsistent.
     #[error("field `{0}`: {1}")]
     Field(String, &'static str),
@@ -163,10 +86,19 @@ pub fn is_date(s: &str) -> bool {
     (1..=days).contains(&d)
 }
 
-impl FormSchema {
+/// The server's rules for the contract's [`FormSchema`]: what a schema may say, and
+/// which records it accepts.
+pub trait SchemaRules: Sized {
     /// Parses and checks a schema.
-    pub fn parse(text: &str) -> Result<Self, SchemaError> {
-        let schema: FormSchema = serde_json::from_str(text)?;
+    fn parse(text: &str) -> Result<Self, SchemaError>;
+    /// Checks a record: every problem, keyed by field name. Unknown fields are errors;
+    /// `null` counts as absent.
+    fn validate(&self, record: &Map<String, Value>) -> Result<(), BTreeMap<String, String>>;
+}
+
+impl SchemaRules for FormSchema {
+    fn parse(text: &str) -> Result<Self, SchemaError> {
+        let schema = FormSchema::from_json(text)?;
         if schema.fields.is_empty() || schema.fields.len() > MAX_FIELDS {
             return Err(SchemaError::Count);
         }
@@ -218,7 +150,7 @@ impl FormSchema {
                     }
                 }
                 FieldType::Number => {
-                    let (lo, hi) = (Bound::number(f.min.as_ref()), Bound::number(f.max.as_ref()));
+                    let (lo, hi) = (number(f.min.as_ref()), number(f.max.as_ref()));
                     if f.min.is_some() != lo.is_some() || f.max.is_some() != hi.is_some() {
                         return bad("min and max of a number field are numbers");
                     }
@@ -243,7 +175,7 @@ impl FormSchema {
                     }
                 }
                 FieldType::Date => {
-                    let (lo, hi) = (Bound::date(f.min.as_ref()), Bound::date(f.max.as_ref()));
+                    let (lo, hi) = (date(f.min.as_ref()), date(f.max.as_ref()));
                     if f.min.is_some() != lo.is_some_and(is_date)
                         || f.max.is_some() != hi.is_some_and(is_date)
                     {
@@ -260,9 +192,7 @@ impl FormSchema {
         Ok(schema)
     }
 
-    /// Checks a record: every problem, keyed by field name. Unknown fields are errors;
-    /// `null` counts as absent.
-    pub fn validate(&self, record: &Map<String, Value>) -> Result<(), BTreeMap<String, String>> {
+    fn validate(&self, record: &Map<String, Value>) -> Result<(), BTreeMap<String, String>> {
         let mut errors = BTreeMap::new();
         for name in record.keys() {
             if !self.fields.iter().any(|f| &f.name == name) {
@@ -294,10 +224,10 @@ fn check_value(f: &Field, value: &Value) -> Result<(), String> {
         FieldType::String => {
             let s = value.as_str().ok_or("must be a string")?;
             let n = s.chars().count();
-            if let Some(m) = f.min_length.filter(|m| n < *m) {
+            if let Some(m) = f.min_length.map(|m| m as usize).filter(|m| n < *m) {
                 return Err(format!("must be at least {m} characters"));
             }
-            let max = f.max_length.unwrap_or(DEFAULT_MAX_LENGTH);
+            let max = f.max_length.map_or(DEFAULT_MAX_LENGTH, |m| m as usize);
             if n > max {
                 return Err(format!("must be at most {max} characters"));
             }
@@ -313,10 +243,10 @@ fn check_value(f: &Field, value: &Value) -> Result<(), String> {
             if f.integer && v.fract() != 0.0 {
                 return Err("must be a whole number".into());
             }
-            if let Some(m) = Bound::number(f.min.as_ref()).filter(|m| v < *m) {
+            if let Some(m) = number(f.min.as_ref()).filter(|m| v < *m) {
                 return Err(format!("must be at least {m}"));
             }
-            if let Some(m) = Bound::number(f.max.as_ref()).filter(|m| v > *m) {
+            if let Some(m) = number(f.max.as_ref()).filter(|m| v > *m) {
                 return Err(format!("must be at most {m}"));
             }
             Ok(())
@@ -337,10 +267,10 @@ fn check_value(f: &Field, value: &Value) -> Result<(), String> {
                 .as_str()
                 .filter(|s| is_date(s))
                 .ok_or("must be a date (YYYY-MM-DD)")?;
-            if let Some(m) = Bound::date(f.min.as_ref()).filter(|m| s < *m) {
+            if let Some(m) = date(f.min.as_ref()).filter(|m| s < *m) {
                 return Err(format!("must be on or after {m}"));
             }
-            if let Some(m) = Bound::date(f.max.as_ref()).filter(|m| s > *m) {
+            if let Some(m) = date(f.max.as_ref()).filter(|m| s > *m) {
                 return Err(format!("must be on or before {m}"));
             }
             Ok(())

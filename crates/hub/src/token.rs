@@ -346,7 +346,7 @@ mod tests {
             Err(HubError::Server("unexpected token type".into()))
         );
         assert_eq!(
-            parse_token_response(200, r#"{"access_token":"x","token_type":"Bearer"}"#),
+            parse_token_response(200, r#"{"access_token":"x","token_type":7}"#),
             Err(HubError::Server("unreadable token response".into()))
         );
         assert_eq!(

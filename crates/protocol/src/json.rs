@@ -596,10 +596,20 @@ pub trait Member: Sized {
     const OPTIONAL: bool = false;
 }
 
-/// `  name: type;` (or `name?:`) for the member of `S` that `field` reaches.
-pub fn ts_member<S, T: Member>(name: &str, field: impl Fn(&S) -> &T) -> String {
+/// Whether `value` is its type's default (a `#[default]` member is then left out).
+pub fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
+/// `  name: type;` (or `name?:`, for an option or a member with a default) for the
+/// member of `S` that `field` reaches.
+pub fn ts_member<S, T: Member>(name: &str, has_default: bool, field: impl Fn(&S) -> &T) -> String {
     let _ = field;
-    let colon = if T::OPTIONAL { "?: " } else { ": " };
+    let colon = if T::OPTIONAL || has_default {
+        "?: "
+    } else {
+        ": "
+    };
     ["  ", name, colon, &T::ts(), ";\n"].concat()
 }
 
@@ -755,7 +765,9 @@ macro_rules! json_text_member {
 /// The codec of a struct whose members are its fields, by the same names: its
 /// [`Json`] impl (`what` names it in errors) and its [`Member`] impl as a nested
 /// object. `deny_unknown` refuses members the struct does not have (messages between
-/// Crosspass's own parts); `ignore_unknown` skips them (claims: RFC 7519 §4).
+/// Crosspass's own parts); `ignore_unknown` skips them (claims: RFC 7519 §4). A field
+/// written `kind as "type"` has another member name; one marked `#[default]` may be
+/// absent (its type's default) and is left out when it holds the default.
 ///
 /// ```
 /// use crosspass_protocol::json::Json;
@@ -768,11 +780,16 @@ macro_rules! json_text_member {
 /// ```
 #[macro_export]
 macro_rules! json_object {
-    ($t:ty, $what:literal, $unknown:ident { $($field:ident),* $(,)? }) => {
+    ($t:ty, $what:literal, $unknown:ident {
+        $($(#[$default:ident])? $field:ident $(as $json:literal)?),* $(,)?
+    }) => {
         impl $crate::json::Json for $t {
             fn to_value(&self) -> $crate::json::Value {
                 $crate::json::Value::object([
-                    $((stringify!($field), $crate::json::Member::write(&self.$field)),)*
+                    $((
+                        $crate::json_object!(@name $field $($json)?),
+                        $crate::json_object!(@write self $field $($default)?),
+                    ),)*
                 ])
             }
             fn from_value(
@@ -780,10 +797,9 @@ macro_rules! json_object {
             ) -> Result<Self, $crate::json::JsonError> {
                 let mut members = $crate::json::Members::of(value, $what)?;
                 let out = Self {
-                    $($field: $crate::json::Member::read(
-                        stringify!($field),
-                        members.take(stringify!($field)),
-                    )?,)*
+                    $($field: $crate::json_object!(
+                        @read members ($crate::json_object!(@name $field $($json)?)) $($default)?
+                    ),)*
                 };
                 $crate::json_object!(@$unknown members);
                 Ok(out)
@@ -808,7 +824,8 @@ macro_rules! json_object {
                 let mut out = ["export interface ", stringify!($t), " {\n"].concat();
                 $(
                     out.push_str(&$crate::json::ts_member(
-                        stringify!($field),
+                        $crate::json_object!(@name $field $($json)?),
+                        $crate::json_object!(@has_default $($default)?),
                         |o: &$t| &o.$field,
                     ));
                 )*
@@ -816,6 +833,38 @@ macro_rules! json_object {
                 out
             }
         }
+    };
+    (@name $field:ident) => {
+        stringify!($field)
+    };
+    (@name $field:ident $json:literal) => {
+        $json
+    };
+    (@write $self:ident $field:ident) => {
+        $crate::json::Member::write(&$self.$field)
+    };
+    // `#[default]`: the member is left out at its type's default, and absent means it.
+    (@write $self:ident $field:ident default) => {
+        if $crate::json::is_default(&$self.$field) {
+            None
+        } else {
+            $crate::json::Member::write(&$self.$field)
+        }
+    };
+    (@read $members:ident ($name:expr)) => {
+        $crate::json::Member::read($name, $members.take($name))?
+    };
+    (@read $members:ident ($name:expr) default) => {
+        match $members.take($name) {
+            None => Default::default(),
+            value => $crate::json::Member::read($name, value)?,
+        }
+    };
+    (@has_default) => {
+        false
+    };
+    (@has_default default) => {
+        true
     };
     (@deny_unknown $members:ident) => {
         $members.finish()?

@@ -12,10 +12,10 @@ pub struct TokenResponse {
     pub access_token: AccessToken,
     /// Always `Bearer`.
     pub token_type: String,
-    /// Seconds the token lives.
-    pub expires_in: i64,
-    /// Scopes it carries.
-    pub scope: ScopeSet,
+    /// Seconds the token lives (RFC 6749 makes it optional; XYZ always says).
+    pub expires_in: Option<i64>,
+    /// Scopes it carries (optional when they are those asked for; XYZ always says).
+    pub scope: Option<ScopeSet>,
     /// The kind of token issued, on a token exchange's answer.
     pub issued_token_type: Option<String>,
 }
@@ -40,8 +40,8 @@ impl TokenResponse {
         Self {
             access_token,
             token_type: "Bearer".into(),
-            expires_in,
-            scope,
+            expires_in: Some(expires_in),
+            scope: Some(scope),
             issued_token_type: None,
         }
     }

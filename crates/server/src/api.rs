@@ -17,8 +17,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use crosspass_form::{FormSchema, SchemaError};
+use crosspass_form::{FormSchema, SchemaError, SchemaRules};
 use crosspass_protocol::claims::AccessTokenClaims;
+use crosspass_protocol::json::Json as _;
 use crosspass_protocol::{AccessToken, TenantId};
 use sqlx::Row;
 use std::sync::{Arc, OnceLock};
@@ -226,7 +227,7 @@ pub enum SetFormError {
 /// Validates and stores a tenant's form.
 pub async fn set_form(db: &Db, tenant: &TenantId, text: &str) -> Result<(), SetFormError> {
     let schema = FormSchema::parse(text)?;
-    let json = serde_json::to_string(&schema).map_err(|_| DbError::Corrupt("forms"))?;
+    let json = schema.to_json();
     sqlx::query(
         "INSERT INTO forms (tenant, schema, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (tenant) DO UPDATE SET schema = excluded.schema, updated_at = excluded.updated_at",
@@ -246,7 +247,9 @@ async fn get_form_route(State(state): State<AppState>, auth: Authed) -> Result<R
     let form = get_form(&state.db, &auth.claims.tenant)
         .await?
         .ok_or_else(|| ApiError::NotFound("no form is configured for this tenant".into()))?;
-    Ok(no_store(Json(form).into_response()))
+    // The contract's own codec, as the form frame reads it.
+    let body = ([(header::CONTENT_TYPE, "application/json")], form.to_json());
+    Ok(no_store(body.into_response()))
 }
 
 fn etag(version: i64) -> String {

@@ -1,7 +1,7 @@
 //! The controls: filling them from a record, reading their values back, and showing
 //! per-field errors.
 
-use super::schema::{get, Kind};
+use super::schema::{get, FieldType};
 use super::view::show;
 use super::{FieldErrors, Form, Values};
 use crosspass_protocol::texts::TextKey;
@@ -22,13 +22,13 @@ impl Form {
                 continue;
             };
             let value = get(record, &field.name);
-            match &field.kind {
-                Kind::Boolean => {
+            match field.kind {
+                FieldType::Boolean => {
                     if let Some(input) = control.dyn_ref::<HtmlInputElement>() {
                         input.set_checked(value.as_bool().unwrap_or(false));
                     }
                 }
-                Kind::Choice(_) => {
+                FieldType::Enum => {
                     if let Some(select) = control.dyn_ref::<HtmlSelectElement>() {
                         select.set_value(&value.as_string().unwrap_or_default());
                     }
@@ -54,13 +54,13 @@ impl Form {
             let Some(control) = self.control(i) else {
                 continue;
             };
-            let value: JsValue = match &field.kind {
-                Kind::Boolean => control
+            let value: JsValue = match field.kind {
+                FieldType::Boolean => control
                     .dyn_ref::<HtmlInputElement>()
                     .map(|c| c.checked())
                     .unwrap_or(false)
                     .into(),
-                Kind::Choice(_) => {
+                FieldType::Enum => {
                     let v = control
                         .dyn_ref::<HtmlSelectElement>()
                         .map(|s| s.value())
@@ -83,7 +83,7 @@ impl Form {
                         // Empty is "no value" (null), never an empty string that would
                         // have to pass the field's length and pattern rules.
                         JsValue::NULL
-                    } else if *kind == Kind::Number {
+                    } else if kind == FieldType::Number {
                         match input.value_as_number() {
                             n if n.is_finite() => n.into(),
                             _ => {

@@ -82,7 +82,10 @@ impl Form {
             record.await.unwrap_or(Err(HubError::Network)),
         );
         let schema = match schema {
-            Ok((200..=299, body, _)) => body,
+            Ok((200..=299, body, _)) => match schema::parse_schema(&body) {
+                Some(schema) => schema,
+                None => return self.load_failed(200),
+            },
             Ok((404, ..)) => {
                 let tenant = self.config.tenant.as_str();
                 return self.failed_with(
@@ -116,11 +119,10 @@ impl Form {
             return self.set_state(FormState::Ready, Some(TextKey::KeptEdits), None);
         }
         if let Some(v) = self.view.borrow().as_ref() {
-            let title = schema::title(&schema);
-            v.title.set_text_content(title.as_deref());
-            show(&v.title, title.is_some());
+            v.title.set_text_content(schema.title.as_deref());
+            show(&v.title, schema.title.is_some());
         }
-        *self.fields.borrow_mut() = schema::parse_schema(&schema);
+        *self.fields.borrow_mut() = schema.fields;
         *self.record.borrow_mut() = record.clone();
         *self.etag.borrow_mut() = etag;
         if let Some(v) = self.view.borrow().as_ref() {

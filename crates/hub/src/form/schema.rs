@@ -1,52 +1,12 @@
-//! Reading the tenant's form schema and the API's answers (record, 422 field errors,
-//! 412 conflicts) from parsed JSON. Lenient about shape, strict about types: a field
-//! that cannot be understood is skipped rather than guessed at.
+//! Reading the tenant's form schema (the contract's type) and the API's answers
+//! (record, 422 field errors, 412 conflicts) from parsed JSON.
 
 use crosspass_protocol::form::MAX_FIELDS;
-use js_sys::{Array, Object, Reflect};
+use crosspass_protocol::json::Json;
+use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// What a field holds.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Kind {
-    /// Free text.
-    Text,
-    /// A number (`integer` too).
-    Number,
-    /// A checkbox.
-    Boolean,
-    /// One of the listed strings.
-    Choice(Vec<String>),
-    /// `YYYY-MM-DD`.
-    Date,
-}
-
-/// One form field.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Field {
-    /// Member name in the record.
-    pub name: String,
-    /// What it holds.
-    pub kind: Kind,
-    /// Label shown to the user.
-    pub label: String,
-    /// Help text.
-    pub help: Option<String>,
-    /// Must be filled in.
-    pub required: bool,
-    /// Smallest number or earliest date, as the control's `min` attribute.
-    pub min: Option<String>,
-    /// Largest number or latest date, as the control's `max` attribute.
-    pub max: Option<String>,
-    /// Whole numbers only.
-    pub integer: bool,
-    /// Shortest text.
-    pub min_length: Option<u32>,
-    /// Longest text.
-    pub max_length: Option<u32>,
-    /// Regular expression text must match (checked by the browser and the server).
-    pub pattern: Option<String>,
-}
+pub use crosspass_protocol::form::{Field, FieldType, FormSchema};
 
 pub(super) fn get(v: &JsValue, key: &str) -> JsValue {
     if v.is_object() {
@@ -58,30 +18,6 @@ pub(super) fn get(v: &JsValue, key: &str) -> JsValue {
 
 fn string(v: &JsValue, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| get(v, k).as_string())
-}
-
-fn number(v: &JsValue, keys: &[&str]) -> Option<f64> {
-    keys.iter()
-        .find_map(|k| get(v, k).as_f64())
-        .filter(|n| n.is_finite())
-}
-
-/// A bound as attribute text: a number, or a date string.
-fn bound(v: &JsValue, keys: &[&str]) -> Option<String> {
-    number(v, keys)
-        .map(crate::js::number_text)
-        .or_else(|| string(v, keys))
-}
-
-fn length(v: &JsValue, keys: &[&str]) -> Option<u32> {
-    number(v, keys)
-        .filter(|n| *n >= 0.0 && *n <= f64::from(u32::MAX))
-        .map(|n| n as u32)
-}
-
-/// The schema's heading, if it has one.
-pub fn title(schema: &JsValue) -> Option<String> {
-    string(schema, &["title"])
 }
 
 /// The record in an API answer: the `data` member of `{data, version}`, or the
@@ -98,76 +34,13 @@ pub fn record_of(body: &JsValue) -> Option<JsValue> {
     }
 }
 
-fn strings(v: &JsValue) -> Option<Vec<String>> {
-    v.dyn_ref::<Array>()
-        .map(|a| a.iter().filter_map(|s| s.as_string()).collect())
-}
-
-/// Parses `{fields: [...]}`, a bare array of fields, or a JSON-Schema-like
-/// `{properties: {...}, required: [...]}`.
-pub fn parse_schema(schema: &JsValue) -> Vec<Field> {
-    let required_list = strings(&get(schema, "required")).unwrap_or_default();
-    let mut fields = Vec::new();
-    let list = get(schema, "fields");
-    let list = if Array::is_array(&list) {
-        list
-    } else {
-        schema.clone()
-    };
-    if let Some(array) = list.dyn_ref::<Array>() {
-        for item in array.iter() {
-            if let Some(name) = string(&item, &["name", "key", "id"]) {
-                fields.extend(parse_field(name, &item, false));
-            }
-        }
-    } else {
-        let properties = get(schema, "properties");
-        if let Some(props) = properties.dyn_ref::<Object>() {
-            for entry in Object::entries(props).iter() {
-                let pair: Array = entry.unchecked_into();
-                if let Some(name) = pair.get(0).as_string() {
-                    let required = required_list.contains(&name);
-                    fields.extend(parse_field(name, &pair.get(1), required));
-                }
-            }
-        }
-    }
-    fields.truncate(MAX_FIELDS);
-    fields
-}
-
-fn parse_field(name: String, v: &JsValue, required_by_parent: bool) -> Option<Field> {
-    if name.is_empty() || name.len() > 128 {
-        return None;
-    }
-    let ty = string(v, &["type"]).unwrap_or_else(|| "string".into());
-    let choices = strings(&get(v, "options"))
-        .or_else(|| strings(&get(v, "enum")))
-        .or_else(|| strings(&get(v, "choices")));
-    let format = string(v, &["format"]);
-    let kind = match (ty.as_str(), choices) {
-        ("enum" | "string" | "select", Some(c)) if !c.is_empty() => Kind::Choice(c),
-        ("enum" | "select", _) => return None,
-        ("number" | "integer", _) => Kind::Number,
-        ("boolean" | "bool", _) => Kind::Boolean,
-        ("date", _) => Kind::Date,
-        ("string", _) if format.as_deref() == Some("date") => Kind::Date,
-        ("string" | "text", _) => Kind::Text,
-        _ => return None,
-    };
-    Some(Field {
-        label: string(v, &["label", "title"]).unwrap_or_else(|| name.clone()),
-        help: string(v, &["help", "help_text", "description"]),
-        required: required_by_parent || get(v, "required").as_bool().unwrap_or(false),
-        min: bound(v, &["min", "minimum"]),
-        max: bound(v, &["max", "maximum"]),
-        integer: ty == "integer" || get(v, "integer").as_bool().unwrap_or(false),
-        min_length: length(v, &["min_length", "minLength"]),
-        max_length: length(v, &["max_length", "maxLength"]),
-        pattern: string(v, &["pattern"]),
-        name,
-        kind,
-    })
+/// The schema in the API's answer, read with the contract's codec: the server
+/// checked it when it was set, so one the codec refuses is a failure, not a guess.
+pub fn parse_schema(body: &JsValue) -> Option<FormSchema> {
+    let text = JSON::stringify(body).ok()?.as_string()?;
+    let mut schema = FormSchema::from_json(&text).ok()?;
+    schema.fields.truncate(MAX_FIELDS);
+    Some(schema)
 }
 
 /// Per-field messages of a 422 body: `{errors|fields|field_errors: {name: msg | [msg]}}`

@@ -2,7 +2,7 @@
 //! labelled control per schema field. Data reaches the DOM only as text nodes and
 //! attribute values.
 
-use super::schema::{Field, Kind};
+use super::schema::{Field, FieldType};
 use crosspass_protocol::texts::{TextKey, Texts};
 use web_sys::{Document, Element};
 
@@ -238,7 +238,7 @@ fn field_element(doc: &Document, i: usize, field: &Field) -> Option<Element> {
         &[("id", &error_id), ("class", "error"), ("hidden", "")],
         None,
     )?;
-    if field.kind == Kind::Boolean {
+    if field.kind == FieldType::Boolean {
         let _ = wrap.set_attribute("class", "field checkbox");
         append(&wrap, &[&control, &label]);
     } else {
@@ -252,7 +252,8 @@ fn field_element(doc: &Document, i: usize, field: &Field) -> Option<Element> {
 }
 
 fn control(doc: &Document, field: &Field) -> Option<Element> {
-    if let Kind::Choice(options) = &field.kind {
+    if field.kind == FieldType::Enum {
+        let options = field.options.as_deref().unwrap_or_default();
         let select = el(doc, "select", &[], None)?;
         let blank = el(doc, "option", &[("value", "")], Some("—"))?;
         let _ = select.append_child(&blank);
@@ -263,10 +264,10 @@ fn control(doc: &Document, field: &Field) -> Option<Element> {
         return Some(select);
     }
     let ty = match field.kind {
-        Kind::Number => "number",
-        Kind::Boolean => "checkbox",
-        Kind::Date => "date",
-        _ => "text",
+        FieldType::Number => "number",
+        FieldType::Boolean => "checkbox",
+        FieldType::Date => "date",
+        FieldType::String | FieldType::Enum => "text",
     };
     let input = el(doc, "input", &[("type", ty)], None)?;
     let set = |name: &str, value: Option<String>| {
@@ -274,9 +275,9 @@ fn control(doc: &Document, field: &Field) -> Option<Element> {
             let _ = input.set_attribute(name, &v);
         }
     };
-    set("min", field.min.clone());
-    set("max", field.max.clone());
-    if field.kind == Kind::Number {
+    set("min", field.min.as_ref().map(|b| b.text().to_owned()));
+    set("max", field.max.as_ref().map(|b| b.text().to_owned()));
+    if field.kind == FieldType::Number {
         set("step", Some(if field.integer { "1" } else { "any" }.into()));
     }
     set("minlength", field.min_length.map(|n| n.to_string()));

@@ -1,7 +1,8 @@
 //! `crosspass form`: per-tenant form schemas.
 
-use super::{read_input, to_json};
+use super::read_input;
 use clap::Subcommand;
+use crosspass_protocol::json::Json as _;
 use crosspass_protocol::TenantId;
 use crosspass_server::audit::AuditEvent;
 use crosspass_server::db::Db;
@@ -45,7 +46,11 @@ pub async fn run(db: &Db, command: FormCommand) -> Result<(), String> {
             let form = crosspass_server::api::get_form(db, &tenant)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("{}", to_json(&form)?);
+            // The contract's codec: numbers exactly as the admin wrote them.
+            match form {
+                Some(form) => println!("{}", form.to_json()),
+                None => println!("null"),
+            }
             Ok(())
         }
     }
