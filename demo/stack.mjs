@@ -45,17 +45,25 @@ function sites(ports, withEvil) {
   return list;
 }
 
-/** A port nothing listens on now (for runs beside the demo or another run). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-      .once("error", reject)
-      .listen(0, "127.0.0.1", () => {
-        const { port } = probe.address();
-        probe.close(() => resolve(port));
-      });
-  });
+/**
+ * A port nothing listens on now (for runs beside the demo or another run), below
+ * Linux's ephemeral range (32768 and up): a port the kernel hands out for `listen(0)`
+ * may be taken by any outgoing connection (the browser's, the server's) before the
+ * site that was meant to have it binds it. Ports handed out here are not handed out
+ * again by this process.
+ */
+export async function freePort() {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (given.has(port)) continue;
+    if (await ensureFree(port).then(() => true, () => false)) {
+      given.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free port between 20000 and 32000");
 }
+const given = new Set();
 
 /** Fails early, and clearly, when something else already listens on `port`. */
 function ensureFree(port) {

@@ -2,7 +2,7 @@
 
 use crate::error::HubError;
 use crosspass_protocol::claims::AccessTokenClaims;
-use crosspass_protocol::json::{self, Json, JsonError, Member, Members, Value};
+use crosspass_protocol::json::{self, Json, JsonError, Member, Value};
 use crosspass_protocol::rpc::StorageRung;
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::{AccessToken, ClientId, ScopeSet, TenantId};
@@ -67,25 +67,7 @@ pub struct Session {
     pub tokens: Vec<StoredToken>,
 }
 
-impl Json for Session {
-    fn to_value(&self) -> Value {
-        let tokens = self.tokens.iter().filter_map(Member::write).collect();
-        Value::object([("tokens", Some(Value::Array(tokens)))])
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "session")?;
-        let tokens = match m.required("tokens")? {
-            Value::Array(items) => items
-                .iter()
-                .map(|t| StoredToken::read("tokens", Some(t)))
-                .collect::<Result<_, _>>()?,
-            _ => return Err(JsonError::Type("tokens", "an array")),
-        };
-        m.finish()?;
-        Ok(Self { tokens })
-    }
-}
+crosspass_protocol::json_object!(Session, "session", deny_unknown { tokens });
 
 impl Session {
     /// Tokens of `client_id` that carry `required` and live long enough, the

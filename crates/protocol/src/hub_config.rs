@@ -1,7 +1,7 @@
 //! The hub configuration: what the server embeds in its frame pages about the client
 //! they serve, and the hub reads at start.
 
-use crate::json::{Json, JsonError, Members, Value};
+use crate::json::{self, Json, JsonError, Member, Value};
 use crate::text::Describe;
 use crate::{ClientId, OriginAllowlist, OriginPattern, ScopeSet, TenantId};
 
@@ -41,53 +41,47 @@ impl HubConfig {
     }
 }
 
-impl Json for HubConfig {
-    fn to_value(&self) -> Value {
-        let origins = self.origins.entries().iter();
-        Value::object([
-            ("client_id", Some(self.client_id.as_str().into())),
-            ("tenant", Some(self.tenant.as_str().into())),
-            (
-                "origins",
-                Some(Value::Array(
-                    origins.map(|o| o.to_string().into()).collect(),
-                )),
-            ),
-            ("issuer", Some(self.issuer.as_str().into())),
-            ("api_audience", Some(self.api_audience.as_str().into())),
-            ("token_endpoint", Some(self.token_endpoint.as_str().into())),
-            (
-                "revocation_endpoint",
-                Some(self.revocation_endpoint.as_str().into()),
-            ),
-            ("scopes", Some(self.scopes.text().into())),
-            ("expose_tokens", Some(self.expose_tokens.into())),
-        ])
+crate::json_object!(
+    HubConfig,
+    "configuration",
+    ignore_unknown {
+        client_id,
+        tenant,
+        origins,
+        issuer,
+        api_audience,
+        token_endpoint,
+        revocation_endpoint,
+        scopes,
+        expose_tokens,
+    }
+);
+
+/// The registered origins, as an array of origin patterns.
+impl Member for OriginAllowlist {
+    fn write(&self) -> Option<Value> {
+        let entries = self.entries().iter();
+        Some(Value::Array(
+            entries.map(|o| o.to_string().into()).collect(),
+        ))
     }
 
-    fn from_value(value: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(value, "configuration")?;
-        let origins = match m.required("origins")? {
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        let patterns = match json::required(name, value)? {
             Value::Array(items) => items
                 .iter()
                 .map(|i| {
-                    let text = i.as_str().ok_or(JsonError::Type("origins", "strings"))?;
-                    OriginPattern::parse(text).map_err(|e| JsonError::Invalid("origins", e.text()))
+                    let text = i.as_str().ok_or(JsonError::Type(name, "strings"))?;
+                    OriginPattern::parse(text).map_err(|e| JsonError::Invalid(name, e.text()))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
-            _ => return Err(JsonError::Type("origins", "an array")),
+            _ => return Err(JsonError::Type(name, "an array")),
         };
-        Ok(Self {
-            client_id: m.parsed("client_id", |s| ClientId::new(s))?,
-            tenant: m.parsed("tenant", |s| TenantId::new(s))?,
-            origins: OriginAllowlist::new(origins),
-            issuer: m.str("issuer")?.to_owned(),
-            api_audience: m.str("api_audience")?.to_owned(),
-            token_endpoint: m.str("token_endpoint")?.to_owned(),
-            revocation_endpoint: m.str("revocation_endpoint")?.to_owned(),
-            scopes: m.parsed("scopes", ScopeSet::parse)?,
-            expose_tokens: matches!(m.take("expose_tokens"), Some(Value::Bool(true))),
-        })
+        Ok(OriginAllowlist::new(patterns))
+    }
+
+    fn ts() -> String {
+        "string[]".into()
     }
 }
 

@@ -232,18 +232,14 @@ pub struct TokenGetParams {
     pub scope: ScopeSet,
 }
 
-impl Json for TokenGetParams {
-    fn to_value(&self) -> Value {
-        Value::object([("scope", Some(scope_value(&self.scope)))])
+crate::json_object!(
+    TokenGetParams,
+    "params",
+    deny_unknown {
+        #[default]
+        scope
     }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "params")?;
-        let scope = m.opt_parsed("scope", ScopeSet::parse)?.unwrap_or_default();
-        m.finish()?;
-        Ok(Self { scope })
-    }
-}
+);
 
 /// Longest path `fetch` takes.
 pub const MAX_FETCH_PATH_LEN: usize = 2048;
@@ -906,32 +902,14 @@ pub struct Diagnosis {
     pub clock_skew: Option<i64>,
 }
 
-impl Json for Diagnosis {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("storage", Some(self.storage.to_value())),
-            (
-                "clock_skew",
-                Some(self.clock_skew.map_or(Value::Null, Value::from)),
-            ),
-        ])
+crate::json_object!(
+    Diagnosis,
+    "diagnosis",
+    deny_unknown {
+        storage,
+        clock_skew
     }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "diagnosis")?;
-        let storage = StorageStatus::from_value(m.required("storage")?)?;
-        let clock_skew = match m.required("clock_skew")? {
-            Value::Null => None,
-            Value::Int(n) => Some(*n),
-            _ => return Err(JsonError::Type("clock_skew", "an integer or null")),
-        };
-        m.finish()?;
-        Ok(Self {
-            storage,
-            clock_skew,
-        })
-    }
-}
+);
 
 /// A reply: the id of the request and its outcome.
 #[derive(Clone, Debug)]
@@ -1066,18 +1044,7 @@ pub struct SessionChanged {
     pub signed_in: bool,
 }
 
-impl Json for SessionChanged {
-    fn to_value(&self) -> Value {
-        Value::object([("signed_in", Some(self.signed_in.into()))])
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "data")?;
-        let signed_in = m.bool("signed_in")?;
-        m.finish()?;
-        Ok(Self { signed_in })
-    }
-}
+crate::json_object!(SessionChanged, "data", deny_unknown { signed_in });
 
 impl Event {
     /// The event's wire name.

@@ -7,7 +7,8 @@
 use crosspass_protocol::appearance::Variable;
 use crosspass_protocol::json::JsonObject;
 use crosspass_protocol::rpc::{
-    FormState, HelloParams, Method, Ready, SessionInfo, StorageRung, StorageStatus, TokenGrant,
+    Diagnosis, FormState, HelloParams, Method, Ready, SessionChanged, SessionInfo, StorageRung,
+    StorageStatus, TokenGetParams, TokenGrant,
 };
 use crosspass_protocol::texts::TextKey;
 use crosspass_protocol::ErrorCode;
@@ -74,6 +75,9 @@ fn generated() -> String {
     interface::<Ready>(&mut out);
     interface::<TokenGrant>(&mut out);
     interface::<SessionInfo>(&mut out);
+    interface::<TokenGetParams>(&mut out);
+    interface::<Diagnosis>(&mut out);
+    interface::<SessionChanged>(&mut out);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

@@ -2,7 +2,14 @@
 // partner's callback when there is no session, and the API through the hub.
 import { CrosspassError } from "./errors.js";
 import { mountForm } from "./form.js";
-import type { SessionInfo, StorageStatus as WireStorage, TokenGrant } from "./generated.js";
+import type {
+  Diagnosis as WireDiagnosis,
+  SessionChanged,
+  SessionInfo,
+  TokenGetParams,
+  TokenGrant,
+  StorageStatus as WireStorage,
+} from "./generated.js";
 import { Messenger } from "./messenger.js";
 import type {
   ConnectOptions,
@@ -64,7 +71,7 @@ export class Hub implements Connection {
       if (event !== "session.changed") return;
       // Signed out, in again, or a token dropped: whatever was cached may be stale.
       this.#tokens.clear();
-      this.#events.emit("session", { signedIn: data.signed_in === true });
+      this.#events.emit("session", { signedIn: (data as Partial<SessionChanged>).signed_in === true });
     });
   }
 
@@ -135,7 +142,7 @@ export class Hub implements Connection {
       return cached;
     }
     this.#tokens.delete(key);
-    const params = options.scope ? { scope: options.scope } : {};
+    const params: TokenGetParams = options.scope ? { scope: options.scope } : {};
     const r = await this.withSession(() => this.call<TokenGrant>("token.get", params));
     const token: Token = { accessToken: r.access_token, tokenType: "Bearer", ...session(r) };
     this.#tokens.set(key, token);
@@ -188,16 +195,16 @@ export class Hub implements Connection {
   }
 
   async diagnose(): Promise<Diagnosis> {
-    const r = await this.call("diagnose");
+    const r = await this.call<WireDiagnosis>("diagnose");
     const ready = this.hub.ready;
     return {
       originAllowed: true,
       frameLoaded: true,
       hubVersion: ready.hub_version,
-      storage: storage(r.storage as WireStorage),
+      storage: storage(r.storage),
       storageAccessSupported: "requestStorageAccess" in document,
       tokensExposed: ready.expose_tokens,
-      clockSkewSeconds: (r.clock_skew as number | null) ?? null,
+      clockSkewSeconds: r.clock_skew ?? null,
     };
   }
 

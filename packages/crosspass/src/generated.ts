@@ -140,3 +140,16 @@ export interface SessionInfo {
   expires_at: number;
   scope: string;
 }
+
+export interface TokenGetParams {
+  scope?: string;
+}
+
+export interface Diagnosis {
+  storage: StorageStatus;
+  clock_skew?: number;
+}
+
+export interface SessionChanged {
+  signed_in: boolean;
+}
