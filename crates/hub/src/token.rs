@@ -316,7 +316,8 @@ mod tests {
     fn grant_bodies() {
         let config = HubConfig::from_json(
             r#"{"client_id":"abc","tenant":"abc","origins":[],"issuer":"i","api_audience":"a",
-            "token_endpoint":"/oauth/token","revocation_endpoint":"/oauth/revoke","scopes":"form.read form.write"}"#,
+            "token_endpoint":"/oauth/token","revocation_endpoint":"/oauth/revoke","scopes":"form.read form.write",
+            "expose_tokens":false}"#,
         )
         .unwrap();
         let assertion = Assertion::new("h.p.s");

@@ -133,6 +133,19 @@ impl Member for Bound {
     }
 }
 
+/// A user's record as the API answers it (`GET` and `PUT /api/v1/me/record`, and the
+/// `current` record of a 412): the values by field name, and the version its ETag names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VersionedRecord {
+    /// The values, an object keyed by field name.
+    pub data: Value,
+    /// The version (the ETag is `"v<version>"`).
+    pub version: i64,
+}
+
+crate::json_object!(VersionedRecord, "record", deny_unknown { data, version });
+crate::serde_via_json!(VersionedRecord);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -722,6 +722,19 @@ impl<T: Member> Member for Vec<T> {
     }
 }
 
+/// Any JSON value (a record's values, whose shape the form schema gives).
+impl Member for Value {
+    fn write(&self) -> Option<Value> {
+        Some(self.clone())
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        required(name, value).cloned()
+    }
+    fn ts() -> String {
+        "unknown".into()
+    }
+}
+
 impl<T: Member> Member for Box<T> {
     fn write(&self) -> Option<Value> {
         T::write(self)

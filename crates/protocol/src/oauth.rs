@@ -2,7 +2,71 @@
 //! bodies (`{"error": …, "error_description": …}`): the server writes them, the hub
 //! reads them back from the token endpoint.
 
+use crate::form::VersionedRecord;
+use crate::json::{self, JsonError, Member, Value};
 use crate::{AccessToken, ScopeSet};
+
+/// The body of every error answer of the server: the OAuth shape (RFC 6749 §5.2), and
+/// from the data API the current record of a 412 and the per-field messages of a 422.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorBody {
+    /// An [`OAuthError`] code.
+    pub error: String,
+    /// What went wrong, for a developer.
+    pub error_description: Option<String>,
+    /// A 412's current record.
+    pub current: Option<VersionedRecord>,
+    /// A 412's current ETag.
+    pub etag: Option<String>,
+    /// A 422's message per field.
+    pub fields: Option<FieldMessages>,
+}
+
+// Other members are for other clients (RFC 6749 §5.2 allows more).
+crate::json_object!(
+    ErrorBody,
+    "error body",
+    ignore_unknown {
+        error,
+        error_description,
+        current,
+        etag,
+        fields,
+    }
+);
+crate::serde_via_json!(ErrorBody);
+
+/// A message per field name, as a JSON object.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldMessages(pub Vec<(String, String)>);
+
+impl Member for FieldMessages {
+    fn write(&self) -> Option<Value> {
+        let members = self
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())));
+        Some(Value::Object(members.collect()))
+    }
+
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        let members = json::required(name, value)?
+            .as_object()
+            .ok_or(JsonError::Type(name, "an object"))?;
+        members
+            .iter()
+            .map(|(k, v)| match v.as_str() {
+                Some(m) => Ok((k.clone(), m.to_owned())),
+                None => Err(JsonError::Type(name, "an object of strings")),
+            })
+            .collect::<Result<_, _>>()
+            .map(FieldMessages)
+    }
+
+    fn ts() -> String {
+        "Record<string, string>".into()
+    }
+}
 
 /// A token endpoint's successful answer (RFC 6749 §5.1), for every grant the server
 /// takes; a token exchange's also names the `issued_token_type` (RFC 8693 §2.2.1).

@@ -19,7 +19,9 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use crosspass_form::{FormSchema, SchemaError, SchemaRules};
 use crosspass_protocol::claims::AccessTokenClaims;
-use crosspass_protocol::json::Json as _;
+use crosspass_protocol::form::VersionedRecord;
+use crosspass_protocol::json::{self, Json as _};
+use crosspass_protocol::oauth::FieldMessages;
 use crosspass_protocol::{AccessToken, TenantId};
 use sqlx::Row;
 use std::sync::{Arc, OnceLock};
@@ -289,12 +291,17 @@ async fn load_record(
     Ok((serde_json::json!({}), 0))
 }
 
+/// The contract's record answer. Stored records are JSON objects without duplicate
+/// members, which the contract's value always takes.
+fn versioned(data: serde_json::Value, version: i64) -> VersionedRecord {
+    VersionedRecord {
+        data: serde_json::from_value(data).unwrap_or(json::Value::Null),
+        version,
+    }
+}
+
 fn record_response(status: StatusCode, data: serde_json::Value, version: i64) -> Response {
-    let mut r = (
-        status,
-        Json(serde_json::json!({ "data": data, "version": version })),
-    )
-        .into_response();
+    let mut r = (status, Json(versioned(data, version))).into_response();
     if let Ok(v) = HeaderValue::from_str(&etag(version)) {
         r.headers_mut().insert(header::ETAG, v);
     }
@@ -311,7 +318,7 @@ async fn get_record(State(state): State<AppState>, auth: Authed) -> Result<Respo
 fn precondition_failed(data: serde_json::Value, version: i64) -> ApiError {
     ApiError::PreconditionFailed {
         etag: etag(version),
-        current: serde_json::json!({ "data": data, "version": version }),
+        current: versioned(data, version),
     }
 }
 
@@ -354,9 +361,9 @@ async fn put_record(
     let schema = get_form(&state.db, &auth.claims.tenant)
         .await?
         .ok_or_else(|| ApiError::NotFound("no form is configured for this tenant".into()))?;
-    schema.validate(record).map_err(|fields| {
-        ApiError::Unprocessable(serde_json::to_value(fields).unwrap_or_default())
-    })?;
+    schema
+        .validate(record)
+        .map_err(|fields| ApiError::Unprocessable(FieldMessages(fields.into_iter().collect())))?;
 
     // Also proves the user still exists in the token's tenant.
     let (current, version) = load_record(&state.db, &auth.claims).await?;

@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crosspass_jwt::JwtError;
 use crosspass_protocol::claims::ClaimError;
-use crosspass_protocol::oauth::OAuthError;
+use crosspass_protocol::form::VersionedRecord;
+use crosspass_protocol::oauth::{ErrorBody, FieldMessages, OAuthError};
 use std::borrow::Cow;
 
 type Text = Cow<'static, str>;
@@ -66,11 +67,11 @@ pub enum ApiError {
         /// The current version's ETag.
         etag: String,
         /// The current record.
-        current: serde_json::Value,
+        current: VersionedRecord,
     },
     /// Fails the tenant's form schema.
     #[error("the record does not match the form")]
-    Unprocessable(serde_json::Value),
+    Unprocessable(FieldMessages),
     /// Body larger than the limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -184,19 +185,24 @@ impl IntoResponse for ApiError {
             code,
             description: description.clone(),
         };
-        let mut body = serde_json::json!({ "error": code, "error_description": description });
-        let mut etag = None;
+        let mut body = ErrorBody {
+            error: code.into(),
+            error_description: Some(description.clone()),
+            current: None,
+            etag: None,
+            fields: None,
+        };
         let mut retry_after = None;
         match self {
             ApiError::RateLimited(wait) => retry_after = Some(wait.as_secs_f64().ceil() as u64),
-            ApiError::PreconditionFailed { etag: tag, current } => {
-                body["current"] = current;
-                body["etag"] = tag.clone().into();
-                etag = Some(tag);
+            ApiError::PreconditionFailed { etag, current } => {
+                body.current = Some(current);
+                body.etag = Some(etag);
             }
-            ApiError::Unprocessable(fields) => body["fields"] = fields,
+            ApiError::Unprocessable(fields) => body.fields = Some(fields),
             _ => {}
         }
+        let etag = body.etag.clone();
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

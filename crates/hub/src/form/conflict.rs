@@ -13,9 +13,9 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 impl Form {
-    pub(super) async fn conflict(self: &Rc<Self>, body: &JsValue, etag: Option<String>) {
-        let mut theirs = schema::conflict_record(body);
-        let mut etag = schema::conflict_etag(body).or(etag);
+    pub(super) async fn conflict(self: &Rc<Self>, body: &str, etag: Option<String>) {
+        let (mut theirs, body_etag) = schema::conflict(body);
+        let mut etag = body_etag.or(etag);
         if theirs.is_none() || etag.is_none() {
             match self.request(HttpMethod::Get, RECORD_PATH, None).await {
                 Ok((200..=299, current, current_etag)) => {

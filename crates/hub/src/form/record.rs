@@ -26,7 +26,7 @@ impl Form {
         method: HttpMethod,
         path: &str,
         body: Option<String>,
-    ) -> Result<(u16, JsValue, Option<String>), HubError> {
+    ) -> Result<(u16, String, Option<String>), HubError> {
         for attempt in 0..2 {
             let token = self.tokens.get().await?;
             let headers = Object::new();
@@ -59,11 +59,15 @@ impl Form {
                 return Err(HubError::LoginRequired);
             }
             let etag = response.headers().get("ETag").ok().flatten();
-            let json = match response.json() {
-                Ok(p) => crosspass_web::wait(&p).await.unwrap_or(JsValue::NULL),
-                Err(_) => JsValue::NULL,
+            let text = match response.text() {
+                Ok(p) => crosspass_web::wait(&p)
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                    .unwrap_or_default(),
+                Err(_) => String::new(),
             };
-            return Ok((status, json, etag));
+            return Ok((status, text, etag));
         }
         Err(HubError::LoginRequired)
     }
