@@ -3,7 +3,7 @@
 //! writes. The token never leaves XYZ's origin.
 
 use crate::error::HubError;
-use crosspass_protocol::rpc::{FetchParams, FetchResult, HttpMethod};
+use crosspass_protocol::rpc::{FetchParams, FetchResult, HttpMethod, ResponseHeaders};
 use crosspass_protocol::AccessToken;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -15,7 +15,7 @@ const CLOCK_PATH: &str = "/.well-known/oauth-authorization-server";
 /// Carries out `params` with `token`.
 pub async fn fetch(params: &FetchParams, token: &AccessToken) -> Result<FetchResult, HubError> {
     let headers = js_sys::Object::new();
-    for (k, v) in &params.headers {
+    for (k, v) in &params.headers.0 {
         let _ = js_sys::Reflect::set(&headers, &k.into(), &v.into());
     }
     let bearer = ["Bearer ", token.expose_secret()].concat();
@@ -24,7 +24,7 @@ pub async fn fetch(params: &FetchParams, token: &AccessToken) -> Result<FetchRes
         .body
         .as_deref()
         .map_or(JsValue::UNDEFINED, JsValue::from_str);
-    let response = send(params.method, &params.path, &headers, &body).await?;
+    let response = send(params.method, params.path.as_str(), &headers, &body).await?;
     read(response).await
 }
 
@@ -75,7 +75,7 @@ pub async fn read(response: web_sys::Response) -> Result<FetchResult, HubError> 
     Ok(FetchResult {
         status: response.status(),
         status_text: response.status_text(),
-        headers,
+        headers: ResponseHeaders(headers),
         body,
     })
 }

@@ -691,6 +691,19 @@ impl<T: Member> Member for Option<T> {
     const OPTIONAL: bool = true;
 }
 
+impl Member for u16 {
+    fn write(&self) -> Option<Value> {
+        Some(i64::from(*self).into())
+    }
+    fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+        u16::try_from(i64::read(name, value)?)
+            .map_err(|_| JsonError::Type(name, "a 16-bit unsigned integer"))
+    }
+    fn ts() -> String {
+        "number".into()
+    }
+}
+
 impl Member for u32 {
     fn write(&self) -> Option<Value> {
         Some((*self).into())
@@ -780,7 +793,8 @@ macro_rules! json_text_member {
 /// object. `deny_unknown` refuses members the struct does not have (messages between
 /// Crosspass's own parts); `ignore_unknown` skips them (claims: RFC 7519 §4). A field
 /// written `kind as "type"` has another member name; one marked `#[default]` may be
-/// absent (its type's default) and is left out when it holds the default.
+/// absent (its type's default) and is left out when it holds the default. A rule
+/// across members goes last, `check = Type::check`, run on the decoded value.
 ///
 /// ```
 /// use crosspass_protocol::json::Json;
@@ -795,7 +809,7 @@ macro_rules! json_text_member {
 macro_rules! json_object {
     ($t:ty, $what:literal, $unknown:ident {
         $($(#[$default:ident])? $field:ident $(as $json:literal)?),* $(,)?
-    }) => {
+    } $(, check = $check:path)?) => {
         impl $crate::json::Json for $t {
             fn to_value(&self) -> $crate::json::Value {
                 $crate::json::Value::object([
@@ -815,6 +829,7 @@ macro_rules! json_object {
                     ),)*
                 };
                 $crate::json_object!(@$unknown members);
+                $($check(&out)?;)?
                 Ok(out)
             }
         }

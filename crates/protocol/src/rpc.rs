@@ -14,7 +14,7 @@
 
 use crate::error::{ErrorCode, RpcError};
 use crate::ids::ClientId;
-use crate::json::{self, Json, JsonError, Members, Value};
+use crate::json::{self, Json, JsonError, Member, Members, Value};
 use crate::scope::ScopeSet;
 use crate::secret::{AccessToken, Assertion};
 use crate::text::{self, write_parts, Describe, Sink};
@@ -248,10 +248,11 @@ pub const MAX_FETCH_HEADERS: usize = 32;
 /// The only paths `fetch` reaches: XYZ's API.
 pub const FETCH_PATH_PREFIX: &str = "/api/";
 
-/// An HTTP method `fetch` carries out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An HTTP method `fetch` carries out (`GET` when none is named).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum HttpMethod {
     /// `GET`
+    #[default]
     Get,
     /// `HEAD`
     Head,
@@ -294,6 +295,12 @@ impl HttpMethod {
             .find(|m| m.as_str().eq_ignore_ascii_case(name))
     }
 }
+
+crate::json_text_member!(
+    HttpMethod,
+    |s| HttpMethod::from_name(s).ok_or("one of GET, HEAD, POST, PUT, PATCH, DELETE"),
+    as_str
+);
 
 /// Headers the page may not set on a `fetch` the hub carries out: the hub adds the
 /// credential itself, and nothing else may claim to be one.
@@ -355,75 +362,107 @@ fn pairs_value(pairs: &[(String, String)]) -> Value {
     )
 }
 
-fn fetch_path_ok(path: &str) -> bool {
-    path.len() <= MAX_FETCH_PATH_LEN
-        && path.starts_with(FETCH_PATH_PREFIX)
-        && !path
-            .split(['/', '?', '#'])
-            .any(|segment| segment == ".." || segment == "." || segment.contains('\\'))
-        && path.bytes().all(|b| b.is_ascii_graphic())
+/// A JSON object of string members, each checked by `ok`, at most `max` of them.
+macro_rules! string_pairs_type {
+    ($(#[$doc:meta])* $name:ident, $max:expr, $ok:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct $name(pub Vec<(String, String)>);
+
+        impl Member for $name {
+            fn write(&self) -> Option<Value> {
+                Some(pairs_value(&self.0))
+            }
+            fn read(name: &'static str, value: Option<&Value>) -> Result<Self, JsonError> {
+                string_pairs(value, name, $max, $ok).map($name)
+            }
+            fn ts() -> String {
+                "Record<string, string>".into()
+            }
+        }
+    };
 }
+
+string_pairs_type!(
+    /// Headers of a `fetch` the page asks for: never a credential, no line breaks.
+    RequestHeaders,
+    MAX_FETCH_HEADERS,
+    |k, v| header_name_ok(k) && header_value_ok(v)
+);
+string_pairs_type!(
+    /// Headers of the API's answer, as the browser exposes them (lower-case names).
+    ResponseHeaders,
+    usize::MAX,
+    |_, _| true
+);
+string_pairs_type!(
+    /// `appearance` variables or `messages` of a form, by name.
+    FormOptions,
+    MAX_FORM_OPTIONS,
+    |_, _| true
+);
+
+/// A path `fetch` reaches: under [`FETCH_PATH_PREFIX`], with its query, without dot
+/// segments or backslashes, printable ASCII, at most [`MAX_FETCH_PATH_LEN`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchPath(String);
+
+impl FetchPath {
+    /// Checks `path`.
+    pub fn parse(path: &str) -> Result<Self, &'static str> {
+        let ok = path.len() <= MAX_FETCH_PATH_LEN
+            && path.starts_with(FETCH_PATH_PREFIX)
+            && !path
+                .split(['/', '?', '#'])
+                .any(|segment| segment == ".." || segment == "." || segment.contains('\\'))
+            && path.bytes().all(|b| b.is_ascii_graphic());
+        if ok {
+            Ok(Self(path.to_owned()))
+        } else {
+            Err("a path under /api/ without dot segments")
+        }
+    }
+
+    /// The path.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+crate::json_text_member!(FetchPath, FetchPath::parse, as_str);
 
 /// `fetch` parameters: a request to XYZ's API on the hub's own origin.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchParams {
-    /// A path under [`FETCH_PATH_PREFIX`], with its query.
-    pub path: String,
+    /// The path, with its query.
+    pub path: FetchPath,
     /// The method.
     pub method: HttpMethod,
     /// Request headers (never a credential: the hub adds the bearer token).
-    pub headers: Vec<(String, String)>,
+    pub headers: RequestHeaders,
     /// The body as text.
     pub body: Option<String>,
 }
 
-impl Json for FetchParams {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("path", Some(self.path.as_str().into())),
-            ("method", Some(self.method.as_str().into())),
-            ("headers", Some(pairs_value(&self.headers))),
-            (
-                "body",
-                Some(self.body.as_deref().map_or(Value::Null, Value::from)),
-            ),
-        ])
-    }
+crate::json_object!(
+    FetchParams,
+    "params",
+    deny_unknown {
+        path,
+        #[default]
+        method,
+        headers,
+        body
+    },
+    check = FetchParams::check
+);
 
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "params")?;
-        let path = m.str("path")?;
-        if !fetch_path_ok(path) {
-            return Err(JsonError::Invalid(
-                "path",
-                "a path under /api/ without dot segments".into(),
-            ));
-        }
-        let method = match m.opt_str("method")? {
-            None => HttpMethod::Get,
-            Some(name) => HttpMethod::from_name(name).ok_or(JsonError::Invalid(
-                "method",
-                "one of GET, HEAD, POST, PUT, PATCH, DELETE".into(),
-            ))?,
-        };
-        let headers = string_pairs(m.take("headers"), "headers", MAX_FETCH_HEADERS, |k, v| {
-            header_name_ok(k) && header_value_ok(v)
-        })?;
-        let body = match m.take("body") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(JsonError::Type("body", "a string or null")),
-        };
-        if body.is_some() && matches!(method, HttpMethod::Get | HttpMethod::Head) {
+impl FetchParams {
+    fn check(&self) -> Result<(), JsonError> {
+        if self.body.is_some() && matches!(self.method, HttpMethod::Get | HttpMethod::Head) {
             return Err(JsonError::Invalid("body", "GET and HEAD take none".into()));
         }
-        m.finish()?;
-        Ok(Self {
-            path: path.to_owned(),
-            method,
-            headers,
-            body,
-        })
+        Ok(())
     }
 }
 
@@ -435,37 +474,29 @@ pub struct FetchResult {
     /// HTTP status text.
     pub status_text: String,
     /// Response headers the browser exposes (lower-case names).
-    pub headers: Vec<(String, String)>,
+    pub headers: ResponseHeaders,
     /// The body as text.
     pub body: String,
 }
 
-impl Json for FetchResult {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("status", Some(i64::from(self.status).into())),
-            ("status_text", Some(self.status_text.as_str().into())),
-            ("headers", Some(pairs_value(&self.headers))),
-            ("body", Some(self.body.as_str().into())),
-        ])
-    }
+crate::json_object!(
+    FetchResult,
+    "result",
+    deny_unknown {
+        status,
+        status_text,
+        headers,
+        body
+    },
+    check = FetchResult::check
+);
 
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "result")?;
-        let status = u16::try_from(m.int("status")?)
-            .ok()
-            .filter(|s| (100..=599).contains(s))
-            .ok_or(JsonError::Invalid("status", "an HTTP status".into()))?;
-        let status_text = m.str("status_text")?.to_owned();
-        let headers = string_pairs(m.take("headers"), "headers", usize::MAX, |_, _| true)?;
-        let body = m.str("body")?.to_owned();
-        m.finish()?;
-        Ok(Self {
-            status,
-            status_text,
-            headers,
-            body,
-        })
+impl FetchResult {
+    fn check(&self) -> Result<(), JsonError> {
+        if !(100..=599).contains(&self.status) {
+            return Err(JsonError::Invalid("status", "an HTTP status".into()));
+        }
+        Ok(())
     }
 }
 
@@ -475,50 +506,37 @@ impl Json for FetchResult {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FormParams {
     /// `appearance` variables by name.
-    pub appearance: Vec<(String, String)>,
+    pub appearance: FormOptions,
     /// A locale tag such as `de`.
     pub locale: Option<String>,
     /// Texts by catalogue key, overriding the locale's.
-    pub messages: Vec<(String, String)>,
+    pub messages: FormOptions,
 }
 
 /// Most `appearance` variables or `messages` one form takes.
 pub const MAX_FORM_OPTIONS: usize = 64;
 
-impl Json for FormParams {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("appearance", Some(pairs_value(&self.appearance))),
-            ("locale", self.locale.as_deref().map(Value::from)),
-            ("messages", Some(pairs_value(&self.messages))),
-        ])
-    }
+crate::json_object!(
+    FormParams,
+    "params",
+    deny_unknown {
+        appearance,
+        locale,
+        messages
+    },
+    check = FormParams::check
+);
 
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "params")?;
-        let appearance = string_pairs(
-            m.take("appearance"),
-            "appearance",
-            MAX_FORM_OPTIONS,
-            |_, _| true,
-        )?;
-        let locale = m.opt_str("locale")?.map(str::to_owned);
-        if locale.as_ref().is_some_and(|l| {
+impl FormParams {
+    fn check(&self) -> Result<(), JsonError> {
+        if self.locale.as_ref().is_some_and(|l| {
             l.is_empty()
                 || l.len() > 35
                 || !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         }) {
             return Err(JsonError::Invalid("locale", "a language tag".into()));
         }
-        let messages = string_pairs(m.take("messages"), "messages", MAX_FORM_OPTIONS, |_, _| {
-            true
-        })?;
-        m.finish()?;
-        Ok(Self {
-            appearance,
-            locale,
-            messages,
-        })
+        Ok(())
     }
 }
 
@@ -1158,6 +1176,53 @@ impl HubMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fetch_and_form_params_are_checked_as_they_are_read() {
+        let ok = FetchParams::from_json(
+            r#"{"path":"/api/v1/me/record?x=1","headers":{"If-Match":"\"v1\""},"body":null}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.method, HttpMethod::Get);
+        assert_eq!(ok.path.as_str(), "/api/v1/me/record?x=1");
+        assert_eq!(ok.headers.0, [("If-Match".to_owned(), "\"v1\"".to_owned())]);
+        // Written back with GET and the absent body left out.
+        assert_eq!(
+            ok.to_json(),
+            r#"{"path":"/api/v1/me/record?x=1","headers":{"If-Match":"\"v1\""}}"#
+        );
+        let put = r#"{"path":"/api/v1/me/record","method":"put","body":"{}"}"#;
+        assert_eq!(FetchParams::from_json(put).unwrap().method, HttpMethod::Put);
+        for bad in [
+            r#"{"path":"/oauth/token"}"#,
+            r#"{"path":"/api/v1/../admin"}"#,
+            r#"{"path":"/api/./v1"}"#,
+            r#"{"path":"/api/v1\\x"}"#,
+            r#"{"path":"/api/v1 x"}"#,
+            r#"{"path":"/api/v1","method":"TRACE"}"#,
+            r#"{"path":"/api/v1","body":"x"}"#,
+            r#"{"path":"/api/v1","method":"HEAD","body":""}"#,
+            r#"{"path":"/api/v1","headers":{"Authorization":"Bearer x"}}"#,
+            r#"{"path":"/api/v1","headers":{"x":"a\r\nb"}}"#,
+            r#"{"path":"/api/v1","headers":["x"]}"#,
+            r#"{"path":"/api/v1","extra":1}"#,
+        ] {
+            assert!(FetchParams::from_json(bad).is_err(), "{bad}");
+        }
+        let result = r#"{"status":204,"status_text":"No Content","headers":{},"body":""}"#;
+        assert_eq!(FetchResult::from_json(result).unwrap().status, 204);
+        assert!(FetchResult::from_json(&result.replace("204", "99")).is_err());
+        assert!(FetchResult::from_json(&result.replace("204", "70000")).is_err());
+        let form = FormParams::from_json(r#"{"appearance":{},"locale":"de-CH","messages":{}}"#);
+        assert_eq!(form.unwrap().locale.as_deref(), Some("de-CH"));
+        for bad in [
+            r#"{"locale":""}"#,
+            r#"{"locale":"de_CH"}"#,
+            r#"{"messages":{"a":1}}"#,
+        ] {
+            assert!(FormParams::from_json(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn decode_errors_read_as_one_sentence() {

@@ -7,8 +7,8 @@
 use crosspass_protocol::appearance::Variable;
 use crosspass_protocol::json::JsonObject;
 use crosspass_protocol::rpc::{
-    Diagnosis, FormState, HelloParams, Method, Ready, SessionChanged, SessionInfo, StorageRung,
-    StorageStatus, TokenGetParams, TokenGrant,
+    Diagnosis, FetchParams, FetchResult, FormParams, FormState, HelloParams, Method, Ready,
+    SessionChanged, SessionInfo, StorageRung, StorageStatus, TokenGetParams, TokenGrant,
 };
 use crosspass_protocol::texts::TextKey;
 use crosspass_protocol::ErrorCode;
@@ -78,6 +78,9 @@ fn generated() -> String {
     interface::<TokenGetParams>(&mut out);
     interface::<Diagnosis>(&mut out);
     interface::<SessionChanged>(&mut out);
+    interface::<FetchParams>(&mut out);
+    interface::<FetchResult>(&mut out);
+    interface::<FormParams>(&mut out);
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

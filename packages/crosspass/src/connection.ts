@@ -3,6 +3,8 @@
 import { CrosspassError } from "./errors.js";
 import { mountForm } from "./form.js";
 import type {
+  FetchParams,
+  FetchResult,
   Diagnosis as WireDiagnosis,
   SessionChanged,
   SessionInfo,
@@ -159,13 +161,12 @@ export class Hub implements Connection {
     }
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, name) => (headers[name] = value));
-    const params = { path, method: (init.method ?? "GET").toUpperCase(), headers, body: body ?? null };
-    const r = await this.withSession(() => this.call("fetch", params));
-    const status = r.status as number;
-    return new Response(NULL_BODY.includes(status) ? null : (r.body as string), {
-      status,
-      statusText: r.status_text as string,
-      headers: r.headers as Record<string, string>,
+    const params: FetchParams = { path, method: (init.method ?? "GET").toUpperCase(), headers, body: body ?? undefined };
+    const r = await this.withSession(() => this.call<FetchResult>("fetch", params));
+    return new Response(NULL_BODY.includes(r.status) ? null : r.body, {
+      status: r.status,
+      statusText: r.status_text,
+      headers: r.headers,
     });
   }
 

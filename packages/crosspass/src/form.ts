@@ -3,16 +3,17 @@
 import type { Hub } from "./connection.js";
 import { Emitter } from "./connection.js";
 import { CrosspassError } from "./errors.js";
+import type { FormParams } from "./generated.js";
 import { Messenger } from "./messenger.js";
 import type { FormEvents, FormHandle, FormOptions } from "./types.js";
 
 /** The least time between two sign-ins the form asks for (a failing one cannot loop). */
 const SIGN_IN_INTERVAL_MS = 2000;
 
-const params = (o: Omit<FormOptions, "title">) => ({
-  appearance: o.appearance?.variables ?? {},
+const params = (o: Omit<FormOptions, "title">): FormParams => ({
+  appearance: (o.appearance?.variables ?? {}) as Record<string, string>,
   ...(o.locale ? { locale: o.locale } : {}),
-  messages: o.messages ?? {},
+  messages: (o.messages ?? {}) as Record<string, string>,
 });
 
 export function mountForm(hub: Hub, element: Element, options: FormOptions, onDestroy: () => void): FormHandle {

@@ -153,3 +153,23 @@ export interface Diagnosis {
 export interface SessionChanged {
   signed_in: boolean;
 }
+
+export interface FetchParams {
+  path: string;
+  method?: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface FetchResult {
+  status: number;
+  status_text: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface FormParams {
+  appearance: Record<string, string>;
+  locale?: string;
+  messages: Record<string, string>;
+}

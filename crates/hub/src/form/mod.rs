@@ -149,13 +149,13 @@ impl Form {
     /// Applies appearance and texts, checked whole before any of it is used; builds
     /// and loads the form on the first call.
     fn configure(self: &Rc<Self>, params: &FormParams) -> Result<(), RpcError> {
-        let appearance = Appearance::parse(&params.appearance)
+        let appearance = Appearance::parse(&params.appearance.0)
             .map_err(|e| RpcError::new(ErrorCode::InvalidAppearance, e.text()))?;
         let locale = params
             .locale
             .as_deref()
             .map_or(self.texts.borrow().locale(), Locale::for_tag);
-        let texts = Texts::new(locale, &params.messages).map_err(|_| {
+        let texts = Texts::new(locale, &params.messages.0).map_err(|_| {
             RpcError::new(
                 ErrorCode::InvalidRequest,
                 "messages: unknown key, or a text that is empty, too long or has control characters",
