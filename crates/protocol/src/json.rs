@@ -497,37 +497,29 @@ impl<'a> Members<'a> {
 
     /// The member `name`, which must be present.
     pub fn required(&mut self, name: &'static str) -> Result<&'a Value, JsonError> {
-        self.take(name).ok_or(JsonError::Missing(name))
+        required(name, self.take(name))
     }
 
     /// A required string member.
     pub fn str(&mut self, name: &'static str) -> Result<&'a str, JsonError> {
-        self.required(name)?
-            .as_str()
-            .ok_or(JsonError::Type(name, "a string"))
+        required_str(name, self.take(name))
     }
 
     /// An optional string member.
     pub fn opt_str(&mut self, name: &'static str) -> Result<Option<&'a str>, JsonError> {
         self.take(name)
-            .map(|v| v.as_str().ok_or(JsonError::Type(name, "a string")))
+            .map(|v| required_str(name, Some(v)))
             .transpose()
     }
 
     /// A required integer member.
     pub fn int(&mut self, name: &'static str) -> Result<i64, JsonError> {
-        match self.required(name)? {
-            Value::Int(n) => Ok(*n),
-            _ => Err(JsonError::Type(name, "an integer")),
-        }
+        i64::read(name, self.take(name))
     }
 
     /// A required boolean member.
     pub fn bool(&mut self, name: &'static str) -> Result<bool, JsonError> {
-        match self.required(name)? {
-            Value::Bool(b) => Ok(*b),
-            _ => Err(JsonError::Type(name, "a boolean")),
-        }
+        bool::read(name, self.take(name))
     }
 
     /// A required string member parsed by `parse` (its error becomes [`JsonError::Invalid`]).

@@ -203,10 +203,6 @@ impl fmt::Display for Method {
     }
 }
 
-fn scope_value(scope: &ScopeSet) -> Value {
-    Value::String(scope.text())
-}
-
 /// `hello` parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HelloParams {
@@ -570,14 +566,14 @@ impl Json for SessionBeginParams {
         match self {
             SessionBeginParams::Assertion { assertion, scope } => Value::object([
                 ("assertion", Some(assertion.expose_secret().into())),
-                ("scope", scope.as_ref().map(scope_value)),
+                ("scope", scope.write()),
             ]),
             SessionBeginParams::AccessToken { access_token } => {
                 Value::object([("access_token", Some(access_token.expose_secret().into()))])
             }
             SessionBeginParams::Session { session, scope } => Value::object([
                 ("session", Some(session.expose_secret().into())),
-                ("scope", scope.as_ref().map(scope_value)),
+                ("scope", scope.write()),
             ]),
         }
     }
