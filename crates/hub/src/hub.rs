@@ -11,8 +11,8 @@ use crate::token;
 use crosspass_protocol::json::Json;
 use crosspass_protocol::rpc::{
     Call, Diagnosis, Ended, Event, FetchParams, FetchResult, Method, Ready, Request, Response,
-    SessionBeginParams, SessionChanged, SessionInfo, StorageRung, StorageStatus, TokenGrant,
-    MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+    SessionChanged, SessionInfo, SignIn, StorageRung, StorageStatus, TokenGrant, MAX_MESSAGE_BYTES,
+    PROTOCOL_VERSION,
 };
 use crosspass_protocol::{ErrorCode, RpcError, ScopeSet};
 use crosspass_web::Slot;
@@ -272,12 +272,12 @@ impl Hub {
                 .await
                 .map(|s| Response::ok(id.clone(), &s)),
             Call::Diagnose => {
-                let clock_skew = crate::api::clock_skew().await;
+                let clock_skew_seconds = crate::api::clock_skew().await;
                 Ok(Response::ok(
                     id.clone(),
                     &Diagnosis {
                         storage: self.status(),
-                        clock_skew,
+                        clock_skew_seconds,
                     },
                 ))
             }
@@ -297,16 +297,13 @@ impl Hub {
             .ok_or(HubError::LoginRequired)
     }
 
-    async fn session_begin(
-        self: &Rc<Self>,
-        params: SessionBeginParams,
-    ) -> Result<TokenGrant, HubError> {
+    async fn session_begin(self: &Rc<Self>, params: SignIn) -> Result<TokenGrant, HubError> {
         let access_token = match params {
-            SessionBeginParams::Assertion { assertion, scope } => {
+            SignIn::Assertion { assertion, scope } => {
                 token::redeem(&self.config, &assertion, scope.as_ref()).await?
             }
-            SessionBeginParams::AccessToken { access_token } => access_token,
-            SessionBeginParams::Session { session, scope } => {
+            SignIn::AccessToken { access_token } => access_token,
+            SignIn::Session { session, scope } => {
                 token::redeem_session(&self.config, &session, scope.as_ref()).await?
             }
         };

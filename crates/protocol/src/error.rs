@@ -1,6 +1,5 @@
 //! Stable error codes seen unchanged by Rust and JavaScript callers.
 
-use crate::json::{Json, JsonError, Members, Value};
 use crate::text::write_parts;
 use std::fmt;
 
@@ -109,24 +108,13 @@ impl RpcError {
     }
 }
 
-impl Json for RpcError {
-    fn to_value(&self) -> Value {
-        Value::object([
-            ("code", Some(self.code.as_str().into())),
-            ("message", Some(self.message.as_str().into())),
-        ])
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "error")?;
-        let code = m.parsed("code", |c| {
-            ErrorCode::from_code(c).ok_or("unknown error code")
-        })?;
-        let message = m.str("message")?.to_owned();
-        m.finish()?;
-        Ok(Self { code, message })
-    }
-}
+crate::json_text_member!(
+    ErrorCode,
+    |c| ErrorCode::from_code(c).ok_or("unknown error code"),
+    as_str,
+    "ErrorCode"
+);
+crate::json_object!(RpcError, "error", deny_unknown { code, message });
 
 impl fmt::Display for RpcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -139,6 +127,7 @@ impl std::error::Error for RpcError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::Json;
 
     #[test]
     fn codes_round_trip_and_are_unique() {

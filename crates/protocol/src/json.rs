@@ -814,6 +814,8 @@ macro_rules! json_object {
             fn from_value(
                 value: &$crate::json::Value,
             ) -> Result<Self, $crate::json::JsonError> {
+                // Not mutated by a struct without members (`NoParams`).
+                #[allow(unused_mut)]
                 let mut members = $crate::json::Members::of(value, $what)?;
                 let out = Self {
                     $($field: $crate::json_object!(
@@ -891,6 +893,24 @@ macro_rules! json_object {
     };
     (@ignore_unknown $members:ident) => {
         drop($members)
+    };
+}
+
+/// The codec of a type whose wire form is another, derived type `$wire`: a Rust-side
+/// view (an enum of alternatives) over a flat wire object. Writing goes through
+/// `$wire: From<&$t>`, reading through `$t: TryFrom<$wire, Error = JsonError>`, which
+/// is where the rule across members lives.
+#[macro_export]
+macro_rules! json_via {
+    ($t:ty, $wire:ty) => {
+        impl $crate::json::Json for $t {
+            fn to_value(&self) -> $crate::json::Value {
+                $crate::json::Json::to_value(&<$wire>::from(self))
+            }
+            fn from_value(value: &$crate::json::Value) -> Result<Self, $crate::json::JsonError> {
+                <$wire as $crate::json::Json>::from_value(value)?.try_into()
+            }
+        }
     };
 }
 

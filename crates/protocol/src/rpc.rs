@@ -536,9 +536,9 @@ impl FormParams {
     }
 }
 
-/// `session.begin` parameters: exactly one of the two credentials.
+/// What `session.begin` signs in with: exactly one of three credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SessionBeginParams {
+pub enum SignIn {
     /// Browser path: a partner assertion the hub redeems at the token endpoint.
     Assertion {
         /// The assertion.
@@ -561,42 +561,54 @@ pub enum SessionBeginParams {
     },
 }
 
-impl Json for SessionBeginParams {
-    fn to_value(&self) -> Value {
-        match self {
-            SessionBeginParams::Assertion { assertion, scope } => Value::object([
-                ("assertion", Some(assertion.expose_secret().into())),
-                ("scope", scope.write()),
-            ]),
-            SessionBeginParams::AccessToken { access_token } => {
-                Value::object([("access_token", Some(access_token.expose_secret().into()))])
-            }
-            SessionBeginParams::Session { session, scope } => Value::object([
-                ("session", Some(session.expose_secret().into())),
-                ("scope", scope.write()),
-            ]),
-        }
-    }
+/// `session.begin` parameters as they travel: one member per credential, of which
+/// [`SignIn`], the hub's view, lets exactly one through.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionBeginParams {
+    /// A partner assertion.
+    pub assertion: Option<Assertion>,
+    /// An embed session.
+    pub session: Option<Assertion>,
+    /// An access token the partner backend redeemed.
+    pub access_token: Option<AccessToken>,
+    /// Scopes to request (not with `access_token`).
+    pub scope: Option<ScopeSet>,
+}
 
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(v, "params")?;
-        let assertion = m.opt_str("assertion")?;
-        let scope = m.opt_parsed("scope", ScopeSet::parse)?;
-        let access_token = m.opt_str("access_token")?;
-        let session = m.opt_str("session")?;
-        m.finish()?;
-        match (assertion, scope, access_token, session) {
-            (Some(a), scope, None, None) => Ok(SessionBeginParams::Assertion {
-                assertion: Assertion::new(a),
+crate::json_object!(
+    SessionBeginParams,
+    "params",
+    deny_unknown {
+        assertion,
+        session,
+        access_token,
+        scope
+    }
+);
+
+impl TryFrom<SessionBeginParams> for SignIn {
+    type Error = JsonError;
+
+    fn try_from(w: SessionBeginParams) -> Result<Self, JsonError> {
+        match w {
+            SessionBeginParams {
+                assertion: Some(assertion),
+                session: None,
+                access_token: None,
                 scope,
-            }),
-            (None, None, Some(t), None) => Ok(SessionBeginParams::AccessToken {
-                access_token: AccessToken::new(t),
-            }),
-            (None, scope, None, Some(s)) => Ok(SessionBeginParams::Session {
-                session: Assertion::new(s),
+            } => Ok(Self::Assertion { assertion, scope }),
+            SessionBeginParams {
+                assertion: None,
+                session: Some(session),
+                access_token: None,
                 scope,
-            }),
+            } => Ok(Self::Session { session, scope }),
+            SessionBeginParams {
+                assertion: None,
+                session: None,
+                access_token: Some(access_token),
+                scope: None,
+            } => Ok(Self::AccessToken { access_token }),
             _ => Err(JsonError::Invalid(
                 "params",
                 "exactly one of `assertion`, `access_token` or `session` is required (`scope` not with `access_token`)".into(),
@@ -605,20 +617,34 @@ impl Json for SessionBeginParams {
     }
 }
 
+impl From<&SignIn> for SessionBeginParams {
+    fn from(p: &SignIn) -> Self {
+        match p.clone() {
+            SignIn::Assertion { assertion, scope } => Self {
+                assertion: Some(assertion),
+                scope,
+                ..Self::default()
+            },
+            SignIn::Session { session, scope } => Self {
+                session: Some(session),
+                scope,
+                ..Self::default()
+            },
+            SignIn::AccessToken { access_token } => Self {
+                access_token: Some(access_token),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+crate::json_via!(SignIn, SessionBeginParams);
+
 /// Parameters of the methods that take none: only `{}` or an absent `params`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NoParams {}
 
-impl Json for NoParams {
-    fn to_value(&self) -> Value {
-        Value::Object(Vec::new())
-    }
-
-    fn from_value(v: &Value) -> Result<Self, JsonError> {
-        Members::of(v, "params")?.finish()?;
-        Ok(NoParams {})
-    }
-}
+crate::json_object!(NoParams, "params", deny_unknown {});
 
 /// A method with its parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -628,7 +654,7 @@ pub enum Call {
     /// `session.get`
     SessionGet(TokenGetParams),
     /// `session.begin`
-    SessionBegin(SessionBeginParams),
+    SessionBegin(SignIn),
     /// `session.end`
     SessionEnd,
     /// `token.get`
@@ -682,7 +708,7 @@ impl Call {
         Ok(match method {
             Method::Hello => Call::Hello(HelloParams::from_value(params)?),
             Method::SessionGet => Call::SessionGet(TokenGetParams::from_value(params)?),
-            Method::SessionBegin => Call::SessionBegin(SessionBeginParams::from_value(params)?),
+            Method::SessionBegin => Call::SessionBegin(SignIn::from_value(params)?),
             Method::SessionEnd => NoParams::from_value(params).map(|_| Call::SessionEnd)?,
             Method::TokenGet => Call::TokenGet(TokenGetParams::from_value(params)?),
             Method::Fetch => Call::Fetch(FetchParams::from_value(params)?),
@@ -913,7 +939,7 @@ pub struct Diagnosis {
     pub storage: StorageStatus,
     /// Server clock minus browser clock, in seconds (`None` when the server could not
     /// be asked).
-    pub clock_skew: Option<i64>,
+    pub clock_skew_seconds: Option<i64>,
 }
 
 crate::json_object!(
@@ -921,7 +947,7 @@ crate::json_object!(
     "diagnosis",
     deny_unknown {
         storage,
-        clock_skew
+        clock_skew_seconds
     }
 );
 
@@ -1258,15 +1284,15 @@ mod tests {
             Call::TokenGet(TokenGetParams {
                 scope: ScopeSet::parse("form.read").unwrap(),
             }),
-            Call::SessionBegin(SessionBeginParams::Assertion {
+            Call::SessionBegin(SignIn::Assertion {
                 assertion: Assertion::new("a.b.c"),
                 scope: Some(ScopeSet::parse("form.read form.write").unwrap()),
             }),
-            Call::SessionBegin(SessionBeginParams::Assertion {
+            Call::SessionBegin(SignIn::Assertion {
                 assertion: Assertion::new("a.b.c"),
                 scope: None,
             }),
-            Call::SessionBegin(SessionBeginParams::AccessToken {
+            Call::SessionBegin(SignIn::AccessToken {
                 access_token: AccessToken::new("x.y.z"),
             }),
             Call::SessionEnd,

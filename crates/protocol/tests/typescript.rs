@@ -8,10 +8,11 @@ use crosspass_protocol::appearance::Variable;
 use crosspass_protocol::json::JsonObject;
 use crosspass_protocol::rpc::{
     Diagnosis, FetchParams, FetchResult, FormParams, FormState, HelloParams, Method, Ready,
-    SessionChanged, SessionInfo, StorageRung, StorageStatus, TokenGetParams, TokenGrant,
+    SessionBeginParams, SessionChanged, SessionInfo, StorageRung, StorageStatus, TokenGetParams,
+    TokenGrant, PROTOCOL_VERSION,
 };
 use crosspass_protocol::texts::TextKey;
-use crosspass_protocol::ErrorCode;
+use crosspass_protocol::{ErrorCode, RpcError};
 use std::path::Path;
 
 fn list(out: &mut String, name: &str, ty: &str, items: impl IntoIterator<Item = &'static str>) {
@@ -33,6 +34,9 @@ fn generated() -> String {
     let mut out = String::from(
         "// Generated from crates/protocol by `cargo test -p crosspass-protocol --test typescript` (UPDATE_TS=1 rewrites it); do not edit.\n\n",
     );
+    out.push_str(&format!(
+        "/** The hub protocol's version, in every envelope. */\nexport const PROTOCOL = {PROTOCOL_VERSION};\n\n"
+    ));
     list(
         &mut out,
         "ERROR_CODES",
@@ -71,6 +75,8 @@ fn generated() -> String {
     );
     out.push_str("// What crosses the hub's port, in its wire names.\n\n");
     interface::<HelloParams>(&mut out);
+    interface::<RpcError>(&mut out);
+    interface::<SessionBeginParams>(&mut out);
     interface::<StorageStatus>(&mut out);
     interface::<Ready>(&mut out);
     interface::<TokenGrant>(&mut out);

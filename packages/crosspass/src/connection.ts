@@ -6,6 +6,7 @@ import type {
   FetchParams,
   FetchResult,
   Diagnosis as WireDiagnosis,
+  SessionBeginParams,
   SessionChanged,
   SessionInfo,
   TokenGetParams,
@@ -19,6 +20,7 @@ import type {
   Diagnosis,
   FormHandle,
   FormOptions,
+  Public,
   Session,
   SessionEvent,
   SignInCredential,
@@ -48,8 +50,11 @@ export class Emitter<E> {
   }
 }
 
-const session = (r: SessionInfo): Session => ({ expiresAt: r.expires_at, scope: r.scope });
-const storage = (r: WireStorage): StorageStatus => ({ rung: r.rung, canRequest: r.can_request });
+/** A hub answer in its public shape (`Public`): member names in camelCase, nested too. */
+const camel = <W>(w: W): Public<W> =>
+  (w && typeof w === "object" && !Array.isArray(w)
+    ? Object.fromEntries(Object.entries(w).map(([k, v]) => [k.replace(/_(.)/g, (_, c: string) => c.toUpperCase()), camel(v)]))
+    : w) as Public<W>;
 
 export class Hub implements Connection {
   readonly options: ConnectOptions;
@@ -116,20 +121,21 @@ export class Hub implements Connection {
       if (typeof credential !== "string" || !credential) {
         throw new CrosspassError("assertion_failed", "the partner's callback returned no credential");
       }
-      await this.call("session.begin", { [getSession ? "session" : "assertion"]: credential, ...(scope ? { scope } : {}) });
+      const params: SessionBeginParams = { [getSession ? "session" : "assertion"]: credential, ...(scope ? { scope } : {}) };
+      await this.call("session.begin", params);
     })().finally(() => (this.#signingIn = undefined));
     return this.#signingIn;
   }
 
   async signIn(credential: SignInCredential): Promise<Session> {
     this.#tokens.clear();
-    const params =
+    const params: SessionBeginParams =
       "accessToken" in credential
         ? { access_token: credential.accessToken }
         : "session" in credential
           ? { session: credential.session, ...(credential.scope ? { scope: credential.scope } : {}) }
           : { assertion: credential.assertion, ...(credential.scope ? { scope: credential.scope } : {}) };
-    return session(await this.call<SessionInfo>("session.begin", params));
+    return camel(await this.call<SessionInfo>("session.begin", params));
   }
 
   async signOut(): Promise<void> {
@@ -146,7 +152,7 @@ export class Hub implements Connection {
     this.#tokens.delete(key);
     const params: TokenGetParams = options.scope ? { scope: options.scope } : {};
     const r = await this.withSession(() => this.call<TokenGrant>("token.get", params));
-    const token: Token = { accessToken: r.access_token, tokenType: "Bearer", ...session(r) };
+    const token = camel(r);
     this.#tokens.set(key, token);
     return token;
   }
@@ -171,7 +177,7 @@ export class Hub implements Connection {
   }
 
   async storage(): Promise<StorageStatus> {
-    return storage(await this.call<WireStorage>("storage.status"));
+    return camel(await this.call<WireStorage>("storage.status"));
   }
 
   /** Shows the hub frame's consent button (a click inside XYZ's frame) until it is answered. */
@@ -180,7 +186,7 @@ export class Hub implements Connection {
     if (!status.canRequest) return status;
     this.#show(this.hub.frame, true);
     try {
-      return storage(await this.call<WireStorage>("storage.request", {}, CONSENT_TIMEOUT_MS));
+      return camel(await this.call<WireStorage>("storage.request", {}, CONSENT_TIMEOUT_MS));
     } finally {
       this.#show(this.hub.frame, false);
     }
@@ -196,16 +202,14 @@ export class Hub implements Connection {
   }
 
   async diagnose(): Promise<Diagnosis> {
-    const r = await this.call<WireDiagnosis>("diagnose");
     const ready = this.hub.ready;
     return {
+      ...camel(await this.call<WireDiagnosis>("diagnose")),
       originAllowed: true,
       frameLoaded: true,
       hubVersion: ready.hub_version,
-      storage: storage(r.storage),
       storageAccessSupported: "requestStorageAccess" in document,
       tokensExposed: ready.expose_tokens,
-      clockSkewSeconds: r.clock_skew ?? null,
     };
   }
 

@@ -1,14 +1,13 @@
 // The hub RPC's envelopes: JSON text, checked strictly on the way in (size cap before
 // parsing, exact version, known shapes only). Anything else is dropped unread.
-import { ERROR_CODES, type ErrorCode } from "./generated.js";
+import { ERROR_CODES, PROTOCOL, type ErrorCode, type RpcError } from "./generated.js";
 
-export const PROTOCOL = 2;
 /** Largest message read from XYZ's frames (a relayed API response fits). */
 const MAX_MESSAGE = 2 * 1024 * 1024;
 
 export type Incoming =
   | { id: string | null; result: Record<string, unknown> }
-  | { id: string | null; error: { code: ErrorCode; message: string } }
+  | { id: string | null; error: RpcError }
   | { event: string; data: Record<string, unknown> };
 
 export const request = (id: string, method: string, params: object): string =>

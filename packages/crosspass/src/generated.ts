@@ -1,5 +1,8 @@
 // Generated from crates/protocol by `cargo test -p crosspass-protocol --test typescript` (UPDATE_TS=1 rewrites it); do not edit.
 
+/** The hub protocol's version, in every envelope. */
+export const PROTOCOL = 2;
+
 export const ERROR_CODES = [
   "login_required",
   "consent_required",
@@ -116,6 +119,18 @@ export interface HelloParams {
   sdk_version: string;
 }
 
+export interface RpcError {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface SessionBeginParams {
+  assertion?: string;
+  session?: string;
+  access_token?: string;
+  scope?: string;
+}
+
 export interface StorageStatus {
   rung: StorageRung;
   can_request: boolean;
@@ -147,7 +162,7 @@ export interface TokenGetParams {
 
 export interface Diagnosis {
   storage: StorageStatus;
-  clock_skew?: number;
+  clock_skew_seconds?: number;
 }
 
 export interface SessionChanged {

@@ -1,5 +1,27 @@
 // The public shapes of the SDK.
-import type { AppearanceVariable, FormState, MessageKey, StorageRung } from "./generated.js";
+import type {
+  AppearanceVariable,
+  FormState,
+  MessageKey,
+  SessionInfo,
+  TokenGrant,
+  Diagnosis as WireDiagnosis,
+  StorageStatus as WireStorage,
+} from "./generated.js";
+
+/** A wire name in camelCase: `expires_at` → `expiresAt`. */
+type Camel<S> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+/**
+ * A hub answer as the SDK hands it out: the generated wire shape with its member
+ * names in camelCase (nested objects too), read-only. The public shapes below are
+ * these, so they cannot drift from the hub's.
+ */
+export type Public<W> = W extends readonly unknown[]
+  ? W
+  : W extends object
+    ? { readonly [K in keyof W as Camel<K>]: Public<W[K]> }
+    : W;
 
 export interface ConnectOptions {
   /** XYZ's hub page, e.g. "https://sso.xyz/hub". */
@@ -23,36 +45,31 @@ export type SignInCredential =
   | { session: string; scope?: string }
   | { accessToken: string };
 
-export interface Session {
-  /** Unix seconds. */
-  readonly expiresAt: number;
-  /** Space-separated scopes. */
-  readonly scope: string;
-}
+/** A session: `expiresAt` (Unix seconds) and `scope` (space-separated scopes). */
+export type Session = Public<SessionInfo>;
 
-export interface Token extends Session {
-  readonly accessToken: string;
-  readonly tokenType: "Bearer";
-}
+/** A session's token: `accessToken`, `tokenType` ("Bearer"), `expiresAt`, `scope`. */
+export type Token = Public<TokenGrant>;
 
-export interface StorageStatus {
-  readonly rung: StorageRung;
-  /** True when requestStorageAccess() could reach a better rung. */
-  readonly canRequest: boolean;
-}
+/**
+ * Where the hub keeps the session: `rung`, and `canRequest`, true when
+ * requestStorageAccess() could reach a better rung.
+ */
+export type StorageStatus = Public<WireStorage>;
 
-export interface Diagnosis {
+/**
+ * A setup report: the hub's own (`storage`, and `clockSkewSeconds`, XYZ's clock minus
+ * this browser's in seconds, absent when unknown) and what the page sees.
+ */
+export interface Diagnosis extends Public<WireDiagnosis> {
   /** The hub answered this page: its origin is registered for the client id. */
   readonly originAllowed: boolean;
   readonly frameLoaded: boolean;
   readonly hubVersion: string;
-  readonly storage: StorageStatus;
   /** `document.requestStorageAccess` exists in this browser. */
   readonly storageAccessSupported: boolean;
   /** Whether this page's tokens may be read with getToken(). */
   readonly tokensExposed: boolean;
-  /** XYZ's clock minus this browser's, in seconds (null when unknown). */
-  readonly clockSkewSeconds: number | null;
 }
 
 export interface SessionEvent {
