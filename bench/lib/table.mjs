@@ -26,19 +26,22 @@ function sizeRows({ hubFrame, formFrame, sdk, anchors }) {
   ];
 }
 
-function rpcRows({ sdk, sdkHub, fetch, hub, penpal }) {
+function rpcRows({ sdk, sdkHub, fetch, hub, api, penpal }) {
   const line = (r) => `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, mean ${ms(r.mean)}`;
-  const ratio = (r) => `p50 ${(r.p50 / penpal.p50).toFixed(2)}×, mean ${(r.mean / penpal.mean).toFixed(2)}×`;
-  const meets = (r) => verdict(r.p50 <= penpal.p50 && r.mean <= penpal.mean);
+  // A fetch is weighed against penpal's call plus the API request it carries.
+  const carrying = { p50: penpal.p50 + api.p50, mean: penpal.mean + api.mean };
+  const ratio = (r, a = penpal) => `p50 ${(r.p50 / a.p50).toFixed(2)}×, mean ${(r.mean / a.mean).toFixed(2)}×`;
+  const meets = (r, a = penpal) => verdict(r.p50 <= a.p50 && r.mean <= a.mean);
   return [
     ["rpc", `SDK getToken, page cache (${int(sdk.calls)} calls)`, line(sdk), "as auth0-spa-js", ""],
     ["rpc", `SDK getToken, cacheMode off (${int(sdkHub.calls)} calls)`, line(sdkHub), "a round trip to the hub", ""],
     ["rpc", `SDK fetch through the hub (${int(fetch.calls)} calls)`, line(fetch), "includes the API request", ""],
     ["rpc", `hub alone, plain JS (${int(hub.calls)} calls)`, line(hub), "same hub, no SDK", ""],
+    ["rpc", `API request in XYZ's frame (${int(api.calls)} calls)`, line(api), "what fetch carries, no messaging", ""],
     ["rpc", `penpal call (${int(penpal.calls)} calls)`, line(penpal), "anchor", "anchor"],
     ["rpc", "getToken ÷ penpal", ratio(sdk), "target ≤ 1×", meets(sdk)],
     ["rpc", "getToken (cacheMode off) ÷ penpal", ratio(sdkHub), "same call through the frame", meets(sdkHub)],
-    ["rpc", "fetch ÷ penpal", ratio(fetch), "target ≤ 1×", meets(fetch)],
+    ["rpc", "fetch ÷ (penpal call + API request)", ratio(fetch, carrying), "target ≤ 1×", meets(fetch, carrying)],
   ];
 }
 

@@ -77,3 +77,34 @@ test("fetch reaches only XYZ's API, and never takes a credential from the page",
     credential: "invalid_request",
   });
 });
+
+test("a call the hub does not answer in time fails with timeout, and the next call is answered", async ({ page }) => {
+  test.setTimeout(60_000);
+  await partnerSignIn(page, ABC, "alice");
+  await expectFormState(xyzForm(page), "ready");
+  // The API request the hub makes for the page hangs: the hub cannot answer `fetch`.
+  const held = [];
+  await page.route("**/api/v1/me/record", (route) => held.push(route));
+  const failure = await page.evaluate(async () => {
+    const xp = await window.crosspass;
+    const start = Date.now();
+    try {
+      return { status: (await xp.fetch("/api/v1/me/record")).status };
+    } catch (e) {
+      return { code: e.code, name: e.name, ms: Date.now() - start };
+    }
+  });
+  // The connection's default time limit (10 s), not sooner and not much later.
+  expect(failure).toEqual({ code: "timeout", name: "CrosspassError", ms: expect.any(Number) });
+  expect(failure.ms).toBeGreaterThanOrEqual(9_900);
+  expect(failure.ms).toBeLessThan(12_000);
+  expect(held.length).toBe(1);
+  await page.unroute("**/api/v1/me/record");
+  await Promise.all(held.map((r) => r.abort().catch(() => {})));
+  // The connection carries on: the next calls are answered.
+  const after = await page.evaluate(async () => {
+    const xp = await window.crosspass;
+    return { storage: (await xp.storage()).rung, status: (await xp.fetch("/api/v1/me/record")).status };
+  });
+  expect(after).toEqual({ storage: expect.any(String), status: 200 });
+});

@@ -20,7 +20,10 @@ export class Messenger {
   readonly origin: string;
   ready!: Ready;
   #port?: MessagePort;
-  #pending = new Map<string, (m: ReturnType<typeof decode>) => void>();
+  #pending = new Map<string, { settle: (m: ReturnType<typeof decode>) => void; deadline: number; expire: () => void }>();
+  /** One timer for every pending call, armed for the earliest deadline: a timer per call costs more than the round trip it guards. */
+  #timer?: ReturnType<typeof setTimeout>;
+  #timerAt = Infinity;
   #listener: Listener;
   #closed = false;
 
@@ -103,7 +106,7 @@ export class Messenger {
       const m = decode(e.data);
       if (!m) return;
       if ("event" in m) return this.#listener(m.event, m.data);
-      if (m.id !== null) this.#pending.get(m.id)?.(m);
+      if (m.id !== null) this.#pending.get(m.id)?.settle(m);
     };
   }
 
@@ -112,27 +115,51 @@ export class Messenger {
     if (this.#closed || !this.#port) return Promise.reject(destroyed());
     const id = nextId();
     const port = this.#port;
+    const deadline = Date.now() + timeoutMs;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new CrosspassError("timeout", `${method}: no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#pending.set(id, (m) => {
-        clearTimeout(timer);
-        this.#pending.delete(id);
-        if (m && "result" in m) resolve(m.result as T);
-        else if (m && "error" in m) reject(new CrosspassError(m.error.code, m.error.message));
-        else reject(destroyed());
+      this.#pending.set(id, {
+        deadline,
+        expire: () => reject(new CrosspassError("timeout", `${method}: no answer within ${timeoutMs} ms`)),
+        settle: (m) => {
+          this.#pending.delete(id);
+          if (m && "result" in m) resolve(m.result as T);
+          else if (m && "error" in m) reject(new CrosspassError(m.error.code, m.error.message));
+          else reject(destroyed());
+        },
       });
+      this.#arm(deadline);
       port.postMessage(request(id, method, params));
     });
+  }
+
+  /** Expires the calls past their deadline; the timer is armed again for the next one. */
+  #sweep = () => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = Date.now();
+    for (const [id, call] of this.#pending) {
+      if (call.deadline > now) this.#arm(call.deadline);
+      else {
+        this.#pending.delete(id);
+        call.expire();
+      }
+    }
+  };
+
+  /** Makes sure the timer fires by `at`. */
+  #arm(at: number) {
+    if (at >= this.#timerAt) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#sweep, at - Date.now());
   }
 
   /** Closes the port, rejects what is pending with `destroyed` and removes the frame. */
   close() {
     if (this.#closed) return;
     this.#closed = true;
-    for (const settle of [...this.#pending.values()]) settle(undefined);
+    clearTimeout(this.#timer);
+    for (const call of [...this.#pending.values()]) call.settle(undefined);
     this.#port?.close();
     this.frame.remove();
   }
