@@ -149,6 +149,7 @@ async function cold(browser, { xyz, abc }, network) {
   const loads = knob("BENCH_COLD_LOADS", 30);
   const warmup = 2;
   const samples = [];
+  const waterfall = [];
   for (let i = 0; i < warmup + loads; i++) {
     const context = await browser.newContext();
     try {
@@ -156,6 +157,7 @@ async function cold(browser, { xyz, abc }, network) {
       if (network) await throttle(page, network);
       await page.goto(`${abc}/crosspass.html?xyz=${encodeURIComponent(xyz.issuer)}`);
       const sample = await page.evaluate(() => window.coldStart);
+      if (knob("BENCH_COLD_WATERFALL", 0)) waterfall.push(await timeline(page));
       const company = await page.frameLocator("crosspass-form iframe").locator('[name="company"]').inputValue();
       if (company !== RECORD.company) throw new Error(`the form shows ${JSON.stringify(company)}, not the record`);
       if (i >= warmup) samples.push(sample);
@@ -163,12 +165,44 @@ async function cold(browser, { xyz, abc }, network) {
       await context.close();
     }
   }
+  if (waterfall.length) logWaterfall(waterfall.slice(warmup), network ? "Fast 4G" : "loopback");
   const stages = {};
   for (const s of STAGES) {
     const values = samples.map((x) => x[s]).filter((v) => v !== null);
     stages[s] = { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length };
   }
   return { loads: samples.length, warmup, stages };
+}
+
+/**
+ * What the page and each of XYZ's frames did in one cold load, in ms since the script
+ * tag: navigations, resources (start and end), and marks (`BENCH_COLD_WATERFALL=1`).
+ */
+async function timeline(page) {
+  const at = await page.evaluate(() => window.coldStartAt);
+  const events = [];
+  for (const frame of page.frames()) {
+    const where = frame === page.mainFrame() ? "page" : new URL(frame.url()).pathname.split("/").pop() || "frame";
+    const entries = await frame.evaluate(() => ({
+      origin: performance.timeOrigin,
+      list: performance.getEntries().map((e) => ({ type: e.entryType, name: e.name, start: e.startTime, end: e.responseEnd ?? e.startTime + e.duration })),
+    }));
+    for (const e of entries.list) {
+      if (!["navigation", "resource", "mark"].includes(e.type)) continue;
+      const name = e.type === "mark" ? e.name : new URL(e.name).pathname.replace(/\.[0-9a-f]{12}\./, ".");
+      events.push({ key: `${where} ${e.type === "mark" ? "mark" : e.type.slice(0, 3)} ${name}`, start: entries.origin + e.start - at, end: entries.origin + e.end - at });
+    }
+  }
+  return events;
+}
+
+/** The median start and end of each event across loads, in the order they start. */
+function logWaterfall(loads, label) {
+  const byKey = new Map();
+  for (const load of loads) for (const e of load) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
+  const rows = [...byKey].map(([key, es]) => ({ key, start: percentile(es.map((e) => e.start), 50), end: percentile(es.map((e) => e.end), 50) }));
+  log(`waterfall, ${label} (median ms since the script tag, start → end):`);
+  for (const r of rows.sort((a, b) => a.start - b.start)) log(`  ${r.start.toFixed(0).padStart(5)} → ${r.end.toFixed(0).padStart(5)}  ${r.key}`);
 }
 
 /**

@@ -19,6 +19,8 @@ const rendered = new Promise((resolve, reject) => {
 });
 
 const start = performance.now();
+/** The script tag's insertion on the shared clock, for the frames' timelines. */
+window.coldStartAt = performance.timeOrigin + start;
 const script = document.createElement("script");
 script.src = `${xyz}/sdk/v1/crosspass.js`;
 script.dataset.clientId = "abc";

@@ -8,6 +8,13 @@
 const page = document.body.dataset.page;
 const root = document.documentElement;
 root.dataset.hubState = "starting";
+// The SDK says hello when the frame has loaded, which can be before the module has
+// compiled: what arrives until then is kept (a few at most) and dispatched again once
+// the module listens, so the first hello is answered without waiting for a retry.
+// (Only XYZ's own code runs here, so only this file dispatches such copies.)
+const early = [];
+const keep = (e) => early.length < 8 && early.push(e);
+addEventListener("message", keep);
 try {
   const hub = await (page === "popup"
     ? import("./crosspass_popup.js")
@@ -23,9 +30,14 @@ try {
   } else {
     await hub.start();
   }
+  removeEventListener("message", keep);
+  for (const { data, origin, source, ports } of early.splice(0)) {
+    dispatchEvent(new MessageEvent("message", { data, origin, source, ports: [...ports] }));
+  }
   performance.mark("crosspass-hub-ready");
   root.dataset.hubState = "ready";
 } catch (error) {
+  removeEventListener("message", keep);
   root.dataset.hubState = "failed";
   console.error("Crosspass hub:", error);
 }

@@ -7,8 +7,11 @@ import type { ErrorCode, HelloParams, Ready } from "./generated.js";
 
 /** How long the handshake waits for an answer after the frame loaded. */
 const HANDSHAKE_MS = 4000;
-/** The frame's module may still be starting when `load` fires: hello again this often. */
-const RETRY_MS = 25;
+/**
+ * XYZ's frame keeps a hello that comes while its module starts, and answers it once it
+ * listens; hello again this often only in case one was lost all the same.
+ */
+const RETRY_MS = 250;
 
 export type Listener = (event: string, data: Record<string, unknown>) => void;
 
