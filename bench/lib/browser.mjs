@@ -155,8 +155,14 @@ async function cold(browser, { xyz, abc }, network) {
     try {
       const page = await context.newPage();
       if (network) await throttle(page, network);
+      const trace = i === warmup && knob("BENCH_COLD_TRACE", 0) ? join(OUTPUT, `cold-trace${network ? "-4g" : ""}.json`) : null;
+      if (trace) await browser.startTracing(page, { path: trace, categories: ["devtools.timeline", "v8.wasm", "v8", "blink", "loading", "toplevel", "disabled-by-default-devtools.timeline"] });
       await page.goto(`${abc}/crosspass.html?xyz=${encodeURIComponent(xyz.issuer)}`);
       const sample = await page.evaluate(() => window.coldStart);
+      if (trace) {
+        await browser.stopTracing();
+        log(`trace of one load: ${trace}`);
+      }
       if (knob("BENCH_COLD_WATERFALL", 0)) waterfall.push(await timeline(page));
       const company = await page.frameLocator("crosspass-form iframe").locator('[name="company"]').inputValue();
       if (company !== RECORD.company) throw new Error(`the form shows ${JSON.stringify(company)}, not the record`);
