@@ -5,7 +5,7 @@
 //   http://abc.localhost:A   the partner page (bench/pages) and its assertion endpoint
 //   http://sso.localhost:X   the real XYZ server: hub, SDK, token endpoint, API
 //   http://sso.localhost:P   the penpal child (the same site as XYZ, another port)
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium } from "@playwright/test";
 import { launchOptions } from "../../tests/e2e/browser.mjs";
@@ -81,6 +81,21 @@ async function rpc(browser, { xyz, abc, penpal }) {
       return answer;
     }, `${xyz.issuer}/hub?client_id=abc`);
     if (!hello?.result) throw new Error(`the hub did not answer the plain client: ${JSON.stringify(hello)}`);
+    // The API request `fetch()` carries, made where the hub makes it (in XYZ's frame,
+    // same-origin, with the token) but with no messaging: penpal's call plus this is
+    // what a penpal-based messenger carrying the same request would take.
+    const hubFrame = sdk.frames().find((f) => f.url().startsWith(`${xyz.issuer}/hub`));
+    if (!hubFrame) throw new Error("no hub frame on the SDK's page");
+    const timing = (await readFile(join(ROOT, "bench", "pages", "timing.js"), "utf8")).replace("export async function roundTrips", "window.roundTrips = async function");
+    await hubFrame.evaluate(timing);
+    await hubFrame.evaluate((token) => {
+      window.apiRoundTrips = (n) =>
+        window.roundTrips(async () => {
+          const r = await fetch("/api/v1/me/record", { headers: { authorization: `Bearer ${token}` } });
+          if (r.status !== 200) throw new Error(`API: HTTP ${r.status}`);
+          await r.text();
+        }, n);
+    }, await sdk.evaluate(async () => (await (await window.crosspass).getToken()).accessToken));
     const pp = await context.newPage();
     await pp.goto(`${abc}/penpal-parent.html?child=${encodeURIComponent(penpal)}&token-length=${tokenLength}`);
     const runs = [
@@ -88,19 +103,20 @@ async function rpc(browser, { xyz, abc, penpal }) {
       ["sdkHub", sdk, "hubTokenRoundTrips"],
       ["fetch", sdk, "fetchRoundTrips"],
       ["hub", sdk, "hubRoundTrips"],
+      ["api", sdk, "apiRoundTrips", hubFrame],
       ["penpal", pp, "tokenRoundTrips"],
     ];
     const times = Object.fromEntries(runs.map(([name]) => [name, []]));
     for (let r = 0; r < rounds; r++) {
-      for (const [name, page, fn] of runs) {
+      for (const [name, page, fn, where = page] of runs) {
         await page.bringToFront();
-        times[name].push(...(await page.evaluate(([f, n]) => window[f](n), [fn, Math.ceil(calls / rounds)])));
+        times[name].push(...(await where.evaluate(([f, n]) => window[f](n), [fn, Math.ceil(calls / rounds)])));
       }
     }
     const summary = (t) => ({ calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99), mean: t.reduce((a, b) => a + b, 0) / t.length });
     if (knob("BENCH_RPC_PROFILE", 0)) {
-      await profile(sdk, "/hub", "sdk", calls);
-      await profile(pp, "penpal-child", "penpal", calls);
+      await profile(sdk, "/hub", "sdk", "hubTokenRoundTrips", calls);
+      await profile(pp, "penpal-child", "penpal", "tokenRoundTrips", calls);
     }
     return { ...Object.fromEntries(Object.entries(times).map(([k, t]) => [k, summary(t)])), tokenLength };
   } finally {
@@ -113,7 +129,7 @@ async function rpc(browser, { xyz, abc, penpal }) {
  * `frameUrl` (the hub's or penpal's child, a process of its own), sampled every 20 µs:
  * the busiest functions of each, as µs of self time per call, go to the log.
  */
-async function profile(page, frameUrl, name, calls) {
+async function profile(page, frameUrl, name, fn, calls) {
   const frame = page.frames().find((f) => f.url().includes(frameUrl));
   const sessions = [["page", await page.context().newCDPSession(page)], ["frame", await page.context().newCDPSession(frame)]];
   for (const [, s] of sessions) {
@@ -121,7 +137,7 @@ async function profile(page, frameUrl, name, calls) {
     await s.send("Profiler.setSamplingInterval", { interval: 20 });
     await s.send("Profiler.start");
   }
-  await page.evaluate((n) => window.tokenRoundTrips(n), calls);
+  await page.evaluate(([f, n]) => window[f](n), [fn, calls]);
   for (const [where, s] of sessions) {
     const { profile: p } = await s.send("Profiler.stop");
     const nodes = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
