@@ -101,9 +101,17 @@ export async function startTarget(db, users, env = {}) {
   };
   try {
     const picked = Array.from({ length: Math.min(users, API_TOKENS) }, (_, i) => (users <= API_TOKENS ? i : randomInt(users)));
-    const lines = await pool(picked, 16, async (j) => `${await redeem(xyz, mint(j))} ${partnerOf(j, db.partners).origin}`);
     const tokens = join(db.dir, "tokens.txt");
-    await writeFile(tokens, lines.join("\n") + "\n");
+    // Tokens live 10 minutes and the smallest database's server runs through the whole
+    // scaling section: they are redeemed again before a run once they are 4 minutes old.
+    let redeemedAt = 0;
+    const freshTokens = async () => {
+      if (Date.now() - redeemedAt < 4 * 60_000) return;
+      const lines = await pool(picked, 16, async (j) => `${await redeem(xyz, mint(j))} ${partnerOf(j, db.partners).origin}`);
+      await writeFile(tokens, lines.join("\n") + "\n");
+      redeemedAt = Date.now();
+    };
+    await freshTokens();
     const assertions = join(db.dir, "assertions.txt");
     return {
       users,
@@ -118,7 +126,10 @@ export async function startTarget(db, users, env = {}) {
         return { ...r, exhausted: r.requests >= stock };
       },
       /** One API run; `forwardedFor` puts the load behind one client address. */
-      api: (forwardedFor) => wrk("api.lua", xyz.internal, { BENCH_TOKENS: tokens, BENCH_FORWARDED_FOR: forwardedFor ?? "" }),
+      api: async (forwardedFor) => {
+        await freshTokens();
+        return wrk("api.lua", xyz.internal, { BENCH_TOKENS: tokens, BENCH_FORWARDED_FOR: forwardedFor ?? "" });
+      },
       /** The first token and origin of the API load, and the server's address. */
       sample: async () => ({ line: (await readFile(tokens, "utf8")).split("\n")[0], internal: xyz.internal }),
     };
