@@ -6,7 +6,8 @@
 // Knobs (environment): BENCH_RPC_CALLS (2000), BENCH_COLD_LOADS (30), BENCH_DURATION
 // (seconds per wrk run, 5), BENCH_REPEATS (wrk runs per figure, best kept, 3),
 // BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (32), BENCH_RPC_PROFILE (0; 1 logs a CPU
-// profile of the SDK's and penpal's round trips, page and frame, after the rpc timings).
+// profile of the SDK's and penpal's round trips, page and frame, after the rpc timings),
+// BENCH_RPC_SPLIT (0; 1 logs where a relayed request's time goes, the SDK's and penpal's).
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 // Browser benchmarks: the SDK's round trips (a cached `getToken()`, and `fetch()` carried
-// out by the hub) beside penpal's call, and the cold start of the form (on loopback and
+// out by the hub) beside penpal's call (and penpal relaying a request), and the cold start of the form (on loopback and
 // under Chromium's network throttling), in Debian's Chromium launched exactly as the e2e suite launches it
 // (storage partitioning on), across real distinct sites:
 //   http://abc.localhost:A   the partner page (bench/pages) and its assertion endpoint
@@ -98,6 +98,12 @@ async function rpc(browser, { xyz, abc, penpal }) {
     }, await sdk.evaluate(async () => (await (await window.crosspass).getToken()).accessToken));
     const pp = await context.newPage();
     await pp.goto(`${abc}/penpal-parent.html?child=${encodeURIComponent(penpal)}&token-length=${tokenLength}`);
+    // penpal carrying a request too: its child makes one to its own origin and relays
+    // status, headers and body; the same request made in the child, with no messaging,
+    // is timed beside it. The difference is what relaying a request costs penpal.
+    await pp.evaluate(() => window.fetchRoundTrips(1));
+    const childFrame = pp.frames().find((f) => f.url().includes("penpal-child"));
+    if (!childFrame) throw new Error("no penpal child frame on penpal's page");
     const runs = [
       ["sdk", sdk, "tokenRoundTrips"],
       ["sdkHub", sdk, "hubTokenRoundTrips"],
@@ -105,6 +111,8 @@ async function rpc(browser, { xyz, abc, penpal }) {
       ["hub", sdk, "hubRoundTrips"],
       ["api", sdk, "apiRoundTrips", hubFrame],
       ["penpal", pp, "tokenRoundTrips"],
+      ["penpalFetch", pp, "fetchRoundTrips"],
+      ["childFetch", pp, "childFetchRoundTrips", childFrame],
     ];
     const times = Object.fromEntries(runs.map(([name]) => [name, []]));
     for (let r = 0; r < rounds; r++) {
@@ -114,14 +122,67 @@ async function rpc(browser, { xyz, abc, penpal }) {
       }
     }
     const summary = (t) => ({ calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99), mean: t.reduce((a, b) => a + b, 0) / t.length });
+    if (knob("BENCH_RPC_SPLIT", 0)) {
+      await split(sdk, hubFrame, "sdk");
+      await split(pp, childFrame, "penpal");
+    }
     if (knob("BENCH_RPC_PROFILE", 0)) {
       await profile(sdk, "/hub", "sdk", "hubTokenRoundTrips", calls);
       await profile(pp, "penpal-child", "penpal", "tokenRoundTrips", calls);
+      await profile(sdk, "/hub", "sdk fetch", "fetchRoundTrips", calls);
+      await profile(pp, "penpal-child", "penpal fetch", "fetchRoundTrips", calls);
     }
     return { ...Object.fromEntries(Object.entries(times).map(([k, t]) => [k, summary(t)])), tokenLength };
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Where a relayed request's time goes (`BENCH_RPC_SPLIT=1`): `fetch`, `Response.text`
+ * and `postMessage` are wrapped on `page` and in `frame`, stamped on one clock, and
+ * 600 calls of the page's `fetchRoundTrips` are split into the page's send, the first
+ * leg, the request to its headers and its body, the frame's work, and the second leg
+ * with the page's decode. The clock is coarsened to 100 µs: the means are what count.
+ */
+async function split(page, frame, name) {
+  const calls = 600;
+  const instrument = () => {
+    const now = () => performance.timeOrigin + performance.now();
+    window.marks = [];
+    const mark = (m) => window.marks.push([m, now()]);
+    const fetch = window.fetch;
+    window.fetch = (...a) => (mark("fetch"), fetch(...a).then((r) => (mark("headers"), r)));
+    const text = Response.prototype.text;
+    Response.prototype.text = function () {
+      return text.call(this).then((t) => (mark("body"), t));
+    };
+    for (const proto of [MessagePort.prototype, Window.prototype]) {
+      const post = proto.postMessage;
+      proto.postMessage = function (...a) {
+        mark("post");
+        return post.apply(this, a);
+      };
+    }
+  };
+  await page.bringToFront();
+  await page.evaluate(instrument);
+  await frame.evaluate(instrument);
+  await page.evaluate((n) => window.fetchRoundTrips(n), calls);
+  // The last `calls` of each (the first ones are the warm-up's).
+  const stamps = async (where, names) => {
+    const marks = await where.evaluate(() => window.marks);
+    const at = Object.fromEntries(names.map((n) => [n, marks.filter(([m]) => m === n).map(([, t]) => t).slice(-calls)]));
+    for (const n of names) if (at[n].length !== calls) throw new Error(`split ${name}: ${at[n].length} ${n} marks for ${calls} calls`);
+    return at;
+  };
+  const p = await stamps(page, ["post", "body"]);
+  const f = await stamps(frame, ["fetch", "headers", "body", "post"]);
+  const mean = (to, from) => (to.reduce((s, t, i) => s + t - from[i], 0) / calls).toFixed(3);
+  log(
+    `split, ${name} (mean ms of ${calls} calls): first leg ${mean(f.fetch, p.post)}, request to headers ${mean(f.headers, f.fetch)}, ` +
+      `body ${mean(f.body, f.headers)}, frame's work ${mean(f.post, f.body)}, second leg and the page's decode ${mean(p.body, f.post)}`,
+  );
 }
 
 /**

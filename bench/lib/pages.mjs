@@ -18,6 +18,8 @@ const FILES = {
   "/penpal-child.js": join(PAGES, "penpal-child.js"),
   "/vendor/penpal.min.js": join(ROOT, "node_modules", "penpal", "dist", "penpal.min.js"),
 };
+/** A body of the API record's size, for penpal's relayed request. */
+const RECORD_BODY = JSON.stringify({ company: "ABC Holdings", employees: 120, plan: "team", renewal: "2027-03-01", newsletter: true, version: 1 });
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8" };
 
 /**
@@ -31,6 +33,10 @@ export function servePages({ port, origin, mint }) {
       const ok = req.headers.origin === origin;
       res.writeHead(ok ? 200 : 403, { "content-type": "application/json", "cache-control": "no-store" });
       return res.end(JSON.stringify(ok ? { assertion: mint() } : { error: "forbidden" }));
+    }
+    if (req.method === "GET" && pathname === "/record.json") {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", etag: '"bench"' });
+      return res.end(RECORD_BODY);
     }
     const file = req.method === "GET" ? FILES[pathname] : undefined;
     if (!file) {

@@ -26,10 +26,13 @@ function sizeRows({ hubFrame, formFrame, sdk, anchors }) {
   ];
 }
 
-function rpcRows({ sdk, sdkHub, fetch, hub, api, penpal }) {
+function rpcRows({ sdk, sdkHub, fetch, hub, api, penpal, penpalFetch, childFetch }) {
   const line = (r) => `p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, mean ${ms(r.mean)}`;
-  // A fetch is weighed against penpal's call plus the API request it carries.
-  const carrying = { p50: penpal.p50 + api.p50, mean: penpal.mean + api.mean };
+  // A fetch is weighed against what penpal takes to relay a request (its relayed
+  // request less the same request made in its frame) plus the API request itself.
+  const relay = (k) => penpalFetch[k] - childFetch[k];
+  const carrying = { p50: api.p50 + relay("p50"), mean: api.mean + relay("mean") };
+  const plain = { p50: penpal.p50 + api.p50, mean: penpal.mean + api.mean };
   const ratio = (r, a = penpal) => `p50 ${(r.p50 / a.p50).toFixed(2)}×, mean ${(r.mean / a.mean).toFixed(2)}×`;
   const meets = (r, a = penpal) => verdict(r.p50 <= a.p50 && r.mean <= a.mean);
   return [
@@ -39,9 +42,12 @@ function rpcRows({ sdk, sdkHub, fetch, hub, api, penpal }) {
     ["rpc", `hub alone, plain JS (${int(hub.calls)} calls)`, line(hub), "same hub, no SDK", ""],
     ["rpc", `API request in XYZ's frame (${int(api.calls)} calls)`, line(api), "what fetch carries, no messaging", ""],
     ["rpc", `penpal call (${int(penpal.calls)} calls)`, line(penpal), "anchor", "anchor"],
+    ["rpc", `penpal call relaying a request (${int(penpalFetch.calls)} calls)`, line(penpalFetch), "to its frame's own origin", "anchor"],
+    ["rpc", `the same request in penpal's frame (${int(childFetch.calls)} calls)`, line(childFetch), "no messaging", ""],
     ["rpc", "getToken ÷ penpal", ratio(sdk), "target ≤ 1×", meets(sdk)],
     ["rpc", "getToken (cacheMode off) ÷ penpal", ratio(sdkHub), "same call through the frame", meets(sdkHub)],
-    ["rpc", "fetch ÷ (penpal call + API request)", ratio(fetch, carrying), "target ≤ 1×", meets(fetch, carrying)],
+    ["rpc", "fetch ÷ (API request + penpal's relay)", ratio(fetch, carrying), "target ≤ 1×", meets(fetch, carrying)],
+    ["rpc", "fetch ÷ (API request + penpal call)", ratio(fetch, plain), "a relay costing no more than a call", ""],
   ];
 }
 

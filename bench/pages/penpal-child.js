@@ -29,7 +29,24 @@ function getToken({ scope }) {
   return { accessToken: token.access_token, tokenType: "Bearer", expiresAt: token.expires_at, scope: token.scope };
 }
 
+/** A request to this frame's own origin, answered the way the hub relays one. */
+async function fetchRecord() {
+  const r = await fetch("/record.json", { credentials: "omit", cache: "no-store", redirect: "error" });
+  const headers = [];
+  r.headers.forEach((value, name) => headers.push([name, value]));
+  return { status: r.status, statusText: r.statusText, headers, body: await r.text() };
+}
+
+/** The same request made in this frame, with no messaging. */
+window.childFetchRoundTrips = async (n) => {
+  const { roundTrips } = await import("/timing.js");
+  return roundTrips(async () => {
+    const r = await fetch("/record.json", { credentials: "omit", cache: "no-store", redirect: "error" });
+    await r.text();
+  }, n);
+};
+
 window.Penpal.connect({
   messenger: new window.Penpal.WindowMessenger({ remoteWindow: window.parent, allowedOrigins: [params.get("parent")] }),
-  methods: { getToken },
+  methods: { getToken, fetchRecord },
 });

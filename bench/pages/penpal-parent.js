@@ -1,5 +1,5 @@
 // Connects to the penpal child on the XYZ site with exact origins both ways, then
-// times `getToken()` calls the way crosspass.js times the SDK's.
+// times `getToken()` and `fetchRecord()` calls the way crosspass.js times the SDK's.
 import { roundTrips } from "/timing.js";
 
 const params = new URL(location.href).searchParams;
@@ -15,4 +15,13 @@ const connection = window.Penpal.connect({
 window.tokenRoundTrips = async (n) => {
   const remote = await connection.promise;
   return roundTrips(() => remote.getToken({ scope: "form.read" }), n);
+};
+
+/** `fetchRecord()` calls, answered as a Response the way the SDK answers `fetch()`. */
+window.fetchRoundTrips = async (n) => {
+  const remote = await connection.promise;
+  return roundTrips(async () => {
+    const r = await remote.fetchRecord();
+    await new Response(r.body, { status: r.status, statusText: r.statusText, headers: r.headers }).text();
+  }, n);
 };
