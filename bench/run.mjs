@@ -7,7 +7,9 @@
 // (seconds per wrk run, 5), BENCH_REPEATS (wrk runs per figure, best kept, 3),
 // BENCH_WRK_THREADS (1), BENCH_WRK_CONNECTIONS (32), BENCH_RPC_PROFILE (0; 1 logs a CPU
 // profile of the SDK's and penpal's round trips, page and frame, after the rpc timings),
-// BENCH_RPC_SPLIT (0; 1 logs where a relayed request's time goes, the SDK's and penpal's).
+// BENCH_RPC_SPLIT (0; 1 logs where a relayed request's time goes, the SDK's and penpal's),
+// BENCH_COLD_WATERFALL, BENCH_COLD_TRACE, BENCH_COLD_PROFILE (0; 1 logs a cold load's timeline,
+// writes its Chrome trace, logs a CPU profile of XYZ's renderer through it).
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";

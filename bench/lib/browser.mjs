@@ -232,6 +232,7 @@ async function cold(browser, { xyz, abc }, network) {
     try {
       const page = await context.newPage();
       if (network) await throttle(page, network);
+      const profiled = !network && i === warmup && knob("BENCH_COLD_PROFILE", 0) ? await profileXyz(page) : null;
       const trace = i === warmup && knob("BENCH_COLD_TRACE", 0) ? join(OUTPUT, `cold-trace${network ? "-4g" : ""}.json`) : null;
       if (trace) await browser.startTracing(page, { path: trace, categories: ["devtools.timeline", "v8.wasm", "v8", "blink", "loading", "toplevel", "disabled-by-default-devtools.timeline"] });
       await page.goto(`${abc}/crosspass.html?xyz=${encodeURIComponent(xyz.issuer)}`);
@@ -241,6 +242,7 @@ async function cold(browser, { xyz, abc }, network) {
         log(`trace of one load: ${trace}`);
       }
       if (knob("BENCH_COLD_WATERFALL", 0)) waterfall.push(await timeline(page));
+      if (profiled) await profiled();
       const company = await page.frameLocator("crosspass-form iframe").locator('[name="company"]').inputValue();
       if (company !== RECORD.company) throw new Error(`the form shows ${JSON.stringify(company)}, not the record`);
       if (i >= warmup) samples.push(sample);
@@ -305,6 +307,51 @@ async function throttle(page, conditions) {
     await to(sessionId, "Runtime.runIfWaitingForDebugger");
   });
   await session.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
+}
+
+/**
+ * Starts a CPU profile of XYZ's renderer for one cold load (`BENCH_COLD_PROFILE=1`):
+ * the first of XYZ's frames to attach is held until the profiler runs in it (the form
+ * frame shares its process and V8 isolate, so the profile covers both). The function
+ * returned stops it and logs the busiest functions by self time.
+ */
+async function profileXyz(page) {
+  const session = await page.context().newCDPSession(page);
+  let id = 0;
+  const answers = new Map();
+  session.on("Target.receivedMessageFromTarget", ({ message }) => {
+    const m = JSON.parse(message);
+    answers.get(m.id)?.(m.result);
+  });
+  const to = (sessionId, method, params = {}) =>
+    new Promise((resolve) => {
+      answers.set(++id, resolve);
+      session.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id, method, params }) }).catch(() => resolve(null));
+    });
+  let xyz;
+  session.on("Target.attachedToTarget", async ({ sessionId }) => {
+    if (!xyz) {
+      xyz = sessionId;
+      await to(sessionId, "Profiler.enable");
+      await to(sessionId, "Profiler.setSamplingInterval", { interval: 50 });
+      await to(sessionId, "Profiler.start");
+    }
+    await to(sessionId, "Runtime.runIfWaitingForDebugger");
+  });
+  await session.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: true, flatten: false });
+  return async () => {
+    const p = xyz && (await to(xyz, "Profiler.stop"))?.profile;
+    if (!p) return log("cold profile: XYZ's frames never attached");
+    const nodes = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+    const self = new Map();
+    p.samples.forEach((node, k) => {
+      const f = nodes.get(node);
+      const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`.trim();
+      self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[k] ?? 0));
+    });
+    log("cold profile, XYZ's renderer through one load: ms of self time");
+    for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${(us / 1000).toFixed(2).padStart(8)}  ${key}`);
+  };
 }
 
 /** Runs the selected browser benchmarks (`{ rpc, cold }`) against one stack. */
