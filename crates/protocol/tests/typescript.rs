@@ -7,9 +7,9 @@
 use crosspass_protocol::appearance::Variable;
 use crosspass_protocol::json::JsonObject;
 use crosspass_protocol::rpc::{
-    Diagnosis, FetchParams, FetchResult, FormParams, FormState, HelloParams, Method, Ready,
-    SessionBeginParams, SessionChanged, SessionInfo, StorageRung, StorageStatus, TokenGetParams,
-    TokenGrant, PROTOCOL_VERSION,
+    Diagnosis, Event, FetchParams, FetchResult, FormChange, FormParams, FormResize, FormState,
+    FormStateChanged, HelloParams, Method, Ready, SessionBeginParams, SessionChanged, SessionInfo,
+    StorageRung, StorageStatus, TokenGetParams, TokenGrant, PROTOCOL_VERSION,
 };
 use crosspass_protocol::texts::TextKey;
 use crosspass_protocol::{ErrorCode, RpcError};
@@ -28,6 +28,35 @@ fn list(out: &mut String, name: &str, ty: &str, items: impl IntoIterator<Item = 
 fn interface<T: JsonObject>(out: &mut String) {
     out.push_str(&T::ts_interface());
     out.push_str("\n\n");
+}
+
+/// One event of each kind.
+fn events() -> Vec<Event> {
+    vec![
+        Event::SessionChanged(SessionChanged { signed_in: true }),
+        Event::FormState(FormStateChanged {
+            state: FormState::Ready,
+            code: None,
+        }),
+        Event::FormChange(FormChange { dirty: true }),
+        Event::FormSaved,
+        Event::FormConflict,
+        Event::FormError(RpcError::new(ErrorCode::ServerError, "")),
+        Event::FormResize(FormResize { height: 1 }),
+    ]
+}
+
+/// The TypeScript type of an event's data. No wildcard: a new kind of event does not
+/// compile here until it has its type (and its sample in [`events`]).
+fn data_type(event: &Event) -> &'static str {
+    match event {
+        Event::SessionChanged(_) => "SessionChanged",
+        Event::FormState(_) => "FormStateChanged",
+        Event::FormChange(_) => "FormChange",
+        Event::FormSaved | Event::FormConflict => "Record<string, never>",
+        Event::FormError(_) => "RpcError",
+        Event::FormResize(_) => "FormResize",
+    }
 }
 
 fn generated() -> String {
@@ -87,9 +116,24 @@ fn generated() -> String {
     interface::<FetchParams>(&mut out);
     interface::<FetchResult>(&mut out);
     interface::<FormParams>(&mut out);
+    out.push_str("// What the frames push without a request: each event's data, by its name.\n\n");
+    interface::<FormStateChanged>(&mut out);
+    interface::<FormChange>(&mut out);
+    interface::<FormResize>(&mut out);
+    out.push_str("export interface EventData {\n");
+    for event in events() {
+        out.push_str(&format!("  \"{}\": {};\n", event.name(), data_type(&event)));
+    }
+    out.push_str("}\n");
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+#[test]
+fn every_event_has_its_data_type() {
+    let names: Vec<&str> = events().iter().map(Event::name).collect();
+    assert_eq!(names, Event::NAMES);
 }
 
 #[test]

@@ -7,7 +7,6 @@ import type {
   FetchResult,
   Diagnosis as WireDiagnosis,
   SessionBeginParams,
-  SessionChanged,
   SessionInfo,
   TokenGetParams,
   TokenGrant,
@@ -78,7 +77,7 @@ export class Hub implements Connection {
       if (event !== "session.changed") return;
       // Signed out, in again, or a token dropped: whatever was cached may be stale.
       this.#tokens.clear();
-      this.#events.emit("session", { signedIn: (data as Partial<SessionChanged>).signed_in === true });
+      this.#events.emit("session", { signedIn: data.signed_in === true });
     });
   }
 

@@ -35,16 +35,15 @@ export function mountForm(hub: Hub, element: Element, options: FormOptions, onDe
   const messenger = new Messenger(frame, hub.hub.origin, (event, data) => {
     switch (event) {
       case "form.state": {
-        const state = data.state as FormEvents["state"]["state"];
-        host.dataset.state = state;
-        events.emit("state", data as FormEvents["state"]);
-        if (state === "ready") {
+        host.dataset.state = data.state;
+        events.emit("state", data);
+        if (data.state === "ready") {
           lastSignIn = 0;
           events.emit("ready", {});
         }
         // The form has no session: sign in through the hub (only the page can ask the
         // partner's backend), then tell the form to load again.
-        if (state === "signed_out" && data.code === "login_required" && Date.now() - lastSignIn > SIGN_IN_INTERVAL_MS) {
+        if (data.state === "signed_out" && data.code === "login_required" && Date.now() - lastSignIn > SIGN_IN_INTERVAL_MS) {
           lastSignIn = Date.now();
           hub
             .ensureSession()
@@ -60,7 +59,7 @@ export function mountForm(hub: Hub, element: Element, options: FormOptions, onDe
       case "form.conflict":
         return events.emit("conflict", {});
       case "form.error":
-        return events.emit("error", { code: data.code as string, message: data.message as string });
+        return events.emit("error", { code: data.code, message: data.message });
       case "form.resize":
         frame.style.height = `${Number(data.height) || 0}px`;
         return;

@@ -188,3 +188,28 @@ export interface FormParams {
   locale?: string;
   messages: Record<string, string>;
 }
+
+// What the frames push without a request: each event's data, by its name.
+
+export interface FormStateChanged {
+  state: FormState;
+  code?: ErrorCode;
+}
+
+export interface FormChange {
+  dirty: boolean;
+}
+
+export interface FormResize {
+  height: number;
+}
+
+export interface EventData {
+  "session.changed": SessionChanged;
+  "form.state": FormStateChanged;
+  "form.change": FormChange;
+  "form.saved": Record<string, never>;
+  "form.conflict": Record<string, never>;
+  "form.error": RpcError;
+  "form.resize": FormResize;
+}

@@ -2,7 +2,7 @@
 // runs once it has loaded (posting earlier would reach about:blank and make the browser
 // warn), then every call and event goes over the port.
 import { CrosspassError } from "./errors.js";
-import { decode, request } from "./envelope.js";
+import { decode, request, type HubEvent } from "./envelope.js";
 import type { ErrorCode, HelloParams, Ready } from "./generated.js";
 
 /** How long the handshake waits for an answer after the frame loaded. */
@@ -13,7 +13,7 @@ const HANDSHAKE_MS = 4000;
  */
 const RETRY_MS = 250;
 
-export type Listener = (event: string, data: Record<string, unknown>) => void;
+export type Listener = (...event: HubEvent) => void;
 
 let seq = 0;
 const nextId = () => `c${++seq}`;
@@ -108,7 +108,7 @@ export class Messenger {
     port.onmessage = (e) => {
       const m = decode(e.data);
       if (!m) return;
-      if ("event" in m) return this.#listener(m.event, m.data);
+      if ("event" in m) return this.#listener(...m.event);
       if (m.id !== null) this.#pending.get(m.id)?.settle(m);
     };
   }

@@ -1,8 +1,10 @@
 // The public shapes of the SDK.
 import type {
   AppearanceVariable,
-  FormState,
+  FormChange,
+  FormStateChanged,
   MessageKey,
+  RpcError,
   SessionInfo,
   TokenGrant,
   Diagnosis as WireDiagnosis,
@@ -91,12 +93,12 @@ export interface FormOptions {
 
 export interface FormEvents {
   ready: Record<string, never>;
-  change: { readonly dirty: boolean };
+  change: Public<FormChange>;
   saved: Record<string, never>;
   conflict: Record<string, never>;
-  error: { readonly code: string; readonly message: string };
+  error: Public<RpcError>;
   session: SessionEvent;
-  state: { readonly state: FormState; readonly code?: string };
+  state: Public<FormStateChanged>;
 }
 
 export interface FormHandle {

@@ -4,7 +4,7 @@
 use super::schema::{self, get};
 use super::view::{display, el};
 use super::{Form, RECORD_PATH};
-use crosspass_protocol::rpc::{Event, FormState, HttpMethod};
+use crosspass_protocol::rpc::{Event, FormChange, FormState, HttpMethod};
 use crosspass_protocol::texts::TextKey;
 use crosspass_protocol::ErrorCode;
 use crosspass_web::spawn;
@@ -89,7 +89,8 @@ impl Form {
         *self.etag.borrow_mut() = etag;
         self.show_errors(&[]);
         self.set_state(FormState::Ready, Some(TextKey::ShowingSaved), None);
-        self.page.push(&Event::FormChange(false));
+        self.page
+            .push(&Event::FormChange(FormChange { dirty: false }));
     }
 }
 

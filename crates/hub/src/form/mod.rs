@@ -20,7 +20,9 @@ mod view;
 use crate::config::HubConfig;
 use crate::error::HubError;
 use crosspass_protocol::appearance::Appearance;
-use crosspass_protocol::rpc::{Call, Ended, Event, FormParams, FormState, Request, Response};
+use crosspass_protocol::rpc::{
+    Call, Ended, Event, FormChange, FormParams, FormResize, FormState, Request, Response,
+};
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::texts::{Locale, TextKey, Texts};
 use crosspass_protocol::{ErrorCode, RpcError};
@@ -242,7 +244,8 @@ impl Form {
 
     fn edited(&self) {
         if !self.dirty.replace(true) {
-            self.page.push(&Event::FormChange(true));
+            self.page
+                .push(&Event::FormChange(FormChange { dirty: true }));
         }
     }
 
@@ -271,7 +274,7 @@ impl Form {
             0
         };
         if height != self.height.replace(height) {
-            self.page.push(&Event::FormResize(height));
+            self.page.push(&Event::FormResize(FormResize { height }));
         }
     }
 }

@@ -5,7 +5,7 @@ use super::view::show;
 use super::{schema, Form, RECORD_PATH, SCHEMA_PATH};
 use crate::api;
 use crate::error::HubError;
-use crosspass_protocol::rpc::{Event, FormState, HttpMethod};
+use crosspass_protocol::rpc::{Event, FormChange, FormState, HttpMethod};
 use crosspass_protocol::texts::TextKey;
 use crosspass_protocol::ErrorCode;
 use crosspass_web::spawn;
@@ -174,7 +174,8 @@ impl Form {
                 }
                 self.dirty.set(false);
                 self.set_state(FormState::Saved, Some(TextKey::Saved), None);
-                self.page.push(&Event::FormChange(false));
+                self.page
+                    .push(&Event::FormChange(FormChange { dirty: false }));
             }
             422 | 400 => {
                 let errors = schema::field_errors(&body);

@@ -4,7 +4,7 @@
 use super::view::show;
 use super::Form;
 use crate::error::HubError;
-use crosspass_protocol::rpc::{Event, FormState};
+use crosspass_protocol::rpc::{Event, FormState, FormStateChanged};
 use crosspass_protocol::text::Describe;
 use crosspass_protocol::texts::TextKey;
 use crosspass_protocol::{ErrorCode, RpcError};
@@ -58,7 +58,8 @@ impl Form {
                 show(&v.alert, false);
             }
         }
-        self.page.push(&Event::FormState(state, code));
+        self.page
+            .push(&Event::FormState(FormStateChanged { state, code }));
         match state {
             FormState::Saved => self.page.push(&Event::FormSaved),
             FormState::Conflict => self.page.push(&Event::FormConflict),

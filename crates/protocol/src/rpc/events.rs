@@ -58,18 +58,18 @@ impl FormState {
 pub enum Event {
     /// A token was stored or cleared, in this or another tab.
     SessionChanged(SessionChanged),
-    /// The form moved to another state (`code` says why, for `signed_out` and `error`).
-    FormState(FormState, Option<ErrorCode>),
-    /// The user changed a value (`dirty`: unsaved changes exist).
-    FormChange(bool),
-    /// A save succeeded.
+    /// The form moved to another state.
+    FormState(FormStateChanged),
+    /// The user changed a value, or the change was saved or dropped.
+    FormChange(FormChange),
+    /// A save succeeded (data: an empty object).
     FormSaved,
-    /// A save found a newer version on the server.
+    /// A save found a newer version on the server (data: an empty object).
     FormConflict,
     /// Loading or saving failed.
     FormError(RpcError),
-    /// The form's content height in CSS pixels.
-    FormResize(u32),
+    /// The form's content height changed.
+    FormResize(FormResize),
 }
 
 /// `session.changed` data.
@@ -81,12 +81,58 @@ pub struct SessionChanged {
 
 crate::json_object!(SessionChanged, "data", deny_unknown { signed_in });
 
+/// `form.state` data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormStateChanged {
+    /// The state the form is in now.
+    pub state: FormState,
+    /// Why, for `signed_out` and `error`.
+    pub code: Option<ErrorCode>,
+}
+
+crate::json_object!(FormStateChanged, "data", deny_unknown { state, code });
+crate::json_text_member!(
+    FormState,
+    |s| FormState::from_name(s).ok_or("unknown state"),
+    as_str,
+    "FormState"
+);
+
+/// `form.change` data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormChange {
+    /// Unsaved changes exist.
+    pub dirty: bool,
+}
+
+crate::json_object!(FormChange, "data", deny_unknown { dirty });
+
+/// `form.resize` data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormResize {
+    /// The form's content height in CSS pixels.
+    pub height: u32,
+}
+
+crate::json_object!(FormResize, "data", deny_unknown { height });
+
 impl Event {
+    /// Every event's wire name.
+    pub const NAMES: &'static [&'static str] = &[
+        "session.changed",
+        "form.state",
+        "form.change",
+        "form.saved",
+        "form.conflict",
+        "form.error",
+        "form.resize",
+    ];
+
     /// The event's wire name.
     pub fn name(&self) -> &'static str {
         match self {
             Event::SessionChanged(_) => "session.changed",
-            Event::FormState(..) => "form.state",
+            Event::FormState(_) => "form.state",
             Event::FormChange(_) => "form.change",
             Event::FormSaved => "form.saved",
             Event::FormConflict => "form.conflict",
@@ -98,39 +144,25 @@ impl Event {
     fn data(&self) -> Value {
         match self {
             Event::SessionChanged(data) => data.to_value(),
-            Event::FormState(state, code) => Value::object([
-                ("state", Some(state.as_str().into())),
-                ("code", code.map(|c| c.as_str().into())),
-            ]),
-            Event::FormChange(dirty) => Value::object([("dirty", Some((*dirty).into()))]),
-            Event::FormSaved | Event::FormConflict => Value::Object(Vec::new()),
-            Event::FormError(e) => e.to_value(),
-            Event::FormResize(height) => Value::object([("height", Some((*height).into()))]),
+            Event::FormState(data) => data.to_value(),
+            Event::FormChange(data) => data.to_value(),
+            Event::FormSaved | Event::FormConflict => NoParams {}.to_value(),
+            Event::FormError(data) => data.to_value(),
+            Event::FormResize(data) => data.to_value(),
         }
     }
 
     pub(super) fn decode_data(name: &str, data: &Value) -> Result<Self, JsonError> {
-        let mut m = Members::of(data, "data")?;
-        let event = match name {
-            "session.changed" => {
-                return SessionChanged::from_value(data).map(Event::SessionChanged)
-            }
-            "form.error" => return RpcError::from_value(data).map(Event::FormError),
-            "form.state" => Event::FormState(
-                m.parsed("state", |s| FormState::from_name(s).ok_or("unknown state"))?,
-                m.opt_parsed("code", |s| ErrorCode::from_code(s).ok_or("unknown code"))?,
-            ),
-            "form.change" => Event::FormChange(m.bool("dirty")?),
-            "form.saved" => Event::FormSaved,
-            "form.conflict" => Event::FormConflict,
-            "form.resize" => Event::FormResize(
-                u32::try_from(m.int("height")?)
-                    .map_err(|_| JsonError::Type("height", "a pixel count"))?,
-            ),
-            _ => return Err(JsonError::Invalid("event", "unknown event".into())),
-        };
-        m.finish()?;
-        Ok(event)
+        match name {
+            "session.changed" => SessionChanged::from_value(data).map(Event::SessionChanged),
+            "form.state" => FormStateChanged::from_value(data).map(Event::FormState),
+            "form.change" => FormChange::from_value(data).map(Event::FormChange),
+            "form.saved" => NoParams::from_value(data).map(|_| Event::FormSaved),
+            "form.conflict" => NoParams::from_value(data).map(|_| Event::FormConflict),
+            "form.error" => RpcError::from_value(data).map(Event::FormError),
+            "form.resize" => FormResize::from_value(data).map(Event::FormResize),
+            _ => Err(JsonError::Invalid("event", "unknown event".into())),
+        }
     }
 
     /// Encodes as JSON text.

@@ -234,6 +234,69 @@ fn responses_and_events_round_trip() {
 }
 
 #[test]
+fn every_event_round_trips_in_its_wire_form() {
+    let cases = [
+        (
+            Event::FormState(FormStateChanged {
+                state: FormState::SignedOut,
+                code: Some(ErrorCode::LoginRequired),
+            }),
+            r#"{"crosspass":2,"event":"form.state","data":{"state":"signed_out","code":"login_required"}}"#,
+        ),
+        (
+            Event::FormState(FormStateChanged {
+                state: FormState::Ready,
+                code: None,
+            }),
+            r#"{"crosspass":2,"event":"form.state","data":{"state":"ready"}}"#,
+        ),
+        (
+            Event::FormChange(FormChange { dirty: true }),
+            r#"{"crosspass":2,"event":"form.change","data":{"dirty":true}}"#,
+        ),
+        (
+            Event::FormSaved,
+            r#"{"crosspass":2,"event":"form.saved","data":{}}"#,
+        ),
+        (
+            Event::FormConflict,
+            r#"{"crosspass":2,"event":"form.conflict","data":{}}"#,
+        ),
+        (
+            Event::FormError(RpcError::new(ErrorCode::ServerError, "HTTP 500")),
+            r#"{"crosspass":2,"event":"form.error","data":{"code":"server_error","message":"HTTP 500"}}"#,
+        ),
+        (
+            Event::FormResize(FormResize { height: 412 }),
+            r#"{"crosspass":2,"event":"form.resize","data":{"height":412}}"#,
+        ),
+        (
+            Event::SessionChanged(SessionChanged { signed_in: true }),
+            r#"{"crosspass":2,"event":"session.changed","data":{"signed_in":true}}"#,
+        ),
+    ];
+    for (event, text) in cases {
+        assert_eq!(event.encode(), text);
+        assert!(Event::NAMES.contains(&event.name()), "{}", event.name());
+        assert!(
+            matches!(HubMessage::decode(text).unwrap(), HubMessage::Event(e) if e == event),
+            "{text}"
+        );
+    }
+    for text in [
+        r#"{"crosspass":2,"event":"form.state","data":{"state":"asleep"}}"#,
+        r#"{"crosspass":2,"event":"form.state","data":{"state":"error","code":"nope"}}"#,
+        r#"{"crosspass":2,"event":"form.change","data":{}}"#,
+        r#"{"crosspass":2,"event":"form.saved","data":{"x":1}}"#,
+        r#"{"crosspass":2,"event":"form.resize","data":{"height":-1}}"#,
+        r#"{"crosspass":2,"event":"form.resize","data":{"height":4294967296}}"#,
+        r#"{"crosspass":2,"event":"form.resize","data":{"height":10,"width":3}}"#,
+    ] {
+        assert!(HubMessage::decode(text).is_err(), "{text}");
+    }
+}
+
+#[test]
 fn refuses_bad_hub_messages() {
     for text in [
         r#"{"crosspass":2,"id":"1"}"#,
