@@ -1,7 +1,8 @@
 // Browser benchmarks: the SDK's round trips (a cached `getToken()`, and `fetch()` carried
-// out by the hub) beside penpal's call (and penpal relaying a request), and the cold start of the form (on loopback and
-// under Chromium's network throttling), in Debian's Chromium launched exactly as the e2e suite launches it
-// (storage partitioning on), across real distinct sites:
+// out by the hub) beside penpal's call and penpal relaying a request, and the cold start
+// of the form (on loopback and under Chromium's network throttling), in Debian's
+// Chromium launched exactly as the e2e suite launches it (storage partitioning on),
+// across real distinct sites:
 //   http://abc.localhost:A   the partner page (bench/pages) and its assertion endpoint
 //   http://sso.localhost:X   the real XYZ server: hub, SDK, token endpoint, API
 //   http://sso.localhost:P   the penpal child (the same site as XYZ, another port)
@@ -141,9 +142,9 @@ async function rpc(browser, { xyz, abc, penpal }) {
 /**
  * Where a relayed request's time goes (`BENCH_RPC_SPLIT=1`): `fetch`, `Response.text`
  * and `postMessage` are wrapped on `page` and in `frame`, stamped on one clock, and
- * 600 calls of the page's `fetchRoundTrips` are split into the page's send, the first
- * leg, the request to its headers and its body, the frame's work, and the second leg
- * with the page's decode. The clock is coarsened to 100 µs: the means are what count.
+ * 600 calls of the page's `fetchRoundTrips` are split into the first leg, the request
+ * to its headers and its body, the frame's own work, and the second leg with the
+ * page's decode. The clock is coarsened to 100 µs: the means are what count.
  */
 async function split(page, frame, name) {
   const calls = 600;
