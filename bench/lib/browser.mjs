@@ -15,6 +15,7 @@ import { mintAssertion, newPartnerKey } from "./jwt.mjs";
 import { servePages } from "./pages.mjs";
 import { OUTPUT, ROOT, knob, log, percentile } from "./util.mjs";
 import { cli, putFirstRecord, redeem, serve, xyzConfig } from "./xyz.mjs";
+import { WARMUP } from "../pages/timing.js";
 
 /** What the widget shows once it has loaded (checked on every cold start). */
 const RECORD = { company: "ABC Holdings", employees: 120, plan: "team", renewal: "2027-03-01", newsletter: true };
@@ -87,7 +88,9 @@ async function rpc(browser, { xyz, abc, penpal }) {
     // what a penpal-based messenger carrying the same request would take.
     const hubFrame = sdk.frames().find((f) => f.url().startsWith(`${xyz.issuer}/hub`));
     if (!hubFrame) throw new Error("no hub frame on the SDK's page");
-    const timing = (await readFile(join(ROOT, "bench", "pages", "timing.js"), "utf8")).replace("export async function roundTrips", "window.roundTrips = async function");
+    const timing = (await readFile(join(ROOT, "bench", "pages", "timing.js"), "utf8"))
+      .replace("export const WARMUP", "const WARMUP")
+      .replace("export async function roundTrips", "window.roundTrips = async function");
     await hubFrame.evaluate(timing);
     await hubFrame.evaluate((token) => {
       window.apiRoundTrips = (n) =>
@@ -123,15 +126,16 @@ async function rpc(browser, { xyz, abc, penpal }) {
       }
     }
     const summary = (t) => ({ calls: t.length, p50: percentile(t, 50), p99: percentile(t, 99), mean: t.reduce((a, b) => a + b, 0) / t.length });
-    if (knob("BENCH_RPC_SPLIT", 0)) {
-      await split(sdk, hubFrame, "sdk");
-      await split(pp, childFrame, "penpal");
-    }
     if (knob("BENCH_RPC_PROFILE", 0)) {
       await profile(sdk, "/hub", "sdk", "hubTokenRoundTrips", calls);
       await profile(pp, "penpal-child", "penpal", "tokenRoundTrips", calls);
       await profile(sdk, "/hub", "sdk fetch", "fetchRoundTrips", calls);
       await profile(pp, "penpal-child", "penpal fetch", "fetchRoundTrips", calls);
+    }
+    // Last: the split leaves its wrappers in the pages.
+    if (knob("BENCH_RPC_SPLIT", 0)) {
+      await split(sdk, hubFrame, "sdk");
+      await split(pp, childFrame, "penpal");
     }
     return { ...Object.fromEntries(Object.entries(times).map(([k, t]) => [k, summary(t)])), tokenLength };
   } finally {
@@ -170,11 +174,15 @@ async function split(page, frame, name) {
   await page.evaluate(instrument);
   await frame.evaluate(instrument);
   await page.evaluate((n) => window.fetchRoundTrips(n), calls);
-  // The last `calls` of each (the first ones are the warm-up's).
+  // Exactly one of each mark per call, or the pairs below would not be one call's; the
+  // first `WARMUP` calls are the warm-up's and are dropped.
   const stamps = async (where, names) => {
     const marks = await where.evaluate(() => window.marks);
-    const at = Object.fromEntries(names.map((n) => [n, marks.filter(([m]) => m === n).map(([, t]) => t).slice(-calls)]));
-    for (const n of names) if (at[n].length !== calls) throw new Error(`split ${name}: ${at[n].length} ${n} marks for ${calls} calls`);
+    const at = Object.fromEntries(names.map((n) => [n, marks.filter(([m]) => m === n).map(([, t]) => t)]));
+    for (const n of names) {
+      if (at[n].length !== WARMUP + calls) throw new Error(`split ${name}: ${at[n].length} ${n} marks for ${WARMUP + calls} calls`);
+      at[n] = at[n].slice(WARMUP);
+    }
     return at;
   };
   const p = await stamps(page, ["post", "body"]);
@@ -200,6 +208,7 @@ async function profile(page, frameUrl, name, fn, calls) {
     await s.send("Profiler.start");
   }
   await page.evaluate(([f, n]) => window[f](n), [fn, calls]);
+  const made = WARMUP + calls;
   for (const [where, s] of sessions) {
     const { profile: p } = await s.send("Profiler.stop");
     const nodes = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
@@ -210,7 +219,7 @@ async function profile(page, frameUrl, name, fn, calls) {
       self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
     });
     log(`profile, ${name} ${where}: µs of self time per call`);
-    for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${(us / calls).toFixed(2).padStart(8)}  ${key}`);
+    for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${(us / made).toFixed(2).padStart(8)}  ${key}`);
   }
 }
 
@@ -226,15 +235,21 @@ const FAST_4G = { offline: false, latency: 40, downloadThroughput: (9e6 / 8) | 0
 async function cold(browser, { xyz, abc }, network) {
   const loads = knob("BENCH_COLD_LOADS", 30);
   const warmup = 2;
+  // A traced or profiled load runs slower: it is one more, after the warm-up, and not
+  // counted.
+  const profiling = !network && knob("BENCH_COLD_PROFILE", 0);
+  const tracing = knob("BENCH_COLD_TRACE", 0);
+  const instrumented = profiling || tracing ? warmup : -1;
+  const first = warmup + (instrumented < 0 ? 0 : 1);
   const samples = [];
   const waterfall = [];
-  for (let i = 0; i < warmup + loads; i++) {
+  for (let i = 0; i < first + loads; i++) {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
       if (network) await throttle(page, network);
-      const profiled = !network && i === warmup && knob("BENCH_COLD_PROFILE", 0) ? await profileXyz(page) : null;
-      const trace = i === warmup && knob("BENCH_COLD_TRACE", 0) ? join(OUTPUT, `cold-trace${network ? "-4g" : ""}.json`) : null;
+      const profiled = i === instrumented && profiling ? await profileXyz(page) : null;
+      const trace = i === instrumented && tracing ? join(OUTPUT, `cold-trace${network ? "-4g" : ""}.json`) : null;
       if (trace) await browser.startTracing(page, { path: trace, categories: ["devtools.timeline", "v8.wasm", "v8", "blink", "loading", "toplevel", "disabled-by-default-devtools.timeline"] });
       await page.goto(`${abc}/crosspass.html?xyz=${encodeURIComponent(xyz.issuer)}`);
       const sample = await page.evaluate(() => window.coldStart);
@@ -242,16 +257,16 @@ async function cold(browser, { xyz, abc }, network) {
         await browser.stopTracing();
         log(`trace of one load: ${trace}`);
       }
-      if (knob("BENCH_COLD_WATERFALL", 0)) waterfall.push(await timeline(page));
+      if (knob("BENCH_COLD_WATERFALL", 0) && i >= first) waterfall.push(await timeline(page));
       if (profiled) await profiled();
       const company = await page.frameLocator("crosspass-form iframe").locator('[name="company"]').inputValue();
       if (company !== RECORD.company) throw new Error(`the form shows ${JSON.stringify(company)}, not the record`);
-      if (i >= warmup) samples.push(sample);
+      if (i >= first) samples.push(sample);
     } finally {
       await context.close();
     }
   }
-  if (waterfall.length) logWaterfall(waterfall.slice(warmup), network ? "Fast 4G" : "loopback");
+  if (waterfall.length) logWaterfall(waterfall, network ? "Fast 4G" : "loopback");
   const stages = {};
   for (const s of STAGES) {
     const values = samples.map((x) => x[s]).filter((v) => v !== null);
