@@ -211,16 +211,21 @@ async function profile(page, frameUrl, name, fn, calls) {
   const made = WARMUP + calls;
   for (const [where, s] of sessions) {
     const { profile: p } = await s.send("Profiler.stop");
-    const nodes = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
-    const self = new Map();
-    p.samples.forEach((id, i) => {
-      const f = nodes.get(id);
-      const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`.trim();
-      self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
-    });
     log(`profile, ${name} ${where}: µs of self time per call`);
-    for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) log(`  ${(us / made).toFixed(2).padStart(8)}  ${key}`);
+    for (const [key, us] of busiest(p, 20)) log(`  ${(us / made).toFixed(2).padStart(8)}  ${key}`);
   }
+}
+
+/** The `count` functions of a CPU profile with the most self time (µs), busiest first. */
+function busiest(p, count) {
+  const nodes = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map();
+  p.samples.forEach((id, i) => {
+    const f = nodes.get(id);
+    const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`.trim();
+    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, count);
 }
 
 export const STAGES = ["script", "connected", "assertion", "rendered"];
@@ -358,15 +363,8 @@ async function profileXyz(page) {
   return async () => {
     const p = xyz && (await to(xyz, "Profiler.stop"))?.profile;
     if (!p) return log("cold profile: XYZ's frames never attached");
-    const nodes = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
-    const self = new Map();
-    p.samples.forEach((node, k) => {
-      const f = nodes.get(node);
-      const key = `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}`.trim();
-      self.set(key, (self.get(key) ?? 0) + (p.timeDeltas[k] ?? 0));
-    });
     log("cold profile, XYZ's renderer through one load: ms of self time");
-    for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${(us / 1000).toFixed(2).padStart(8)}  ${key}`);
+    for (const [key, us] of busiest(p, 25)) log(`  ${(us / 1000).toFixed(2).padStart(8)}  ${key}`);
   };
 }
 

@@ -29,9 +29,12 @@ function getToken({ scope }) {
   return { accessToken: token.access_token, tokenType: "Bearer", expiresAt: token.expires_at, scope: token.scope };
 }
 
-/** A request to this frame's own origin, answered the way the hub relays one. */
+/** A request to this frame's own origin, made as the hub makes its API requests. */
+const getRecord = () => fetch("/record.json", { credentials: "omit", cache: "no-store", redirect: "error" });
+
+/** The request, answered the way the hub relays one. */
 async function fetchRecord() {
-  const r = await fetch("/record.json", { credentials: "omit", cache: "no-store", redirect: "error" });
+  const r = await getRecord();
   const headers = [];
   r.headers.forEach((value, name) => headers.push([name, value]));
   return { status: r.status, statusText: r.statusText, headers, body: await r.text() };
@@ -41,8 +44,7 @@ async function fetchRecord() {
 window.childFetchRoundTrips = async (n) => {
   const { roundTrips } = await import("/timing.js");
   return roundTrips(async () => {
-    const r = await fetch("/record.json", { credentials: "omit", cache: "no-store", redirect: "error" });
-    await r.text();
+    await (await getRecord()).text();
   }, n);
 };
 
